@@ -1,0 +1,108 @@
+"""Grade submissions: each notebook in its own student process, the hidden
+tests in this (grader) process, each result on disk before the next starts."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pytest
+
+from ..assignments import GRADERS, Assignment
+from ..notebook import NotebookError, load_code_cells
+from ..sandbox.session import Limits, Sandbox
+from ..sandbox.zygote import Zygote
+from .plugin import GradingPlugin
+from .results import SubmissionResult, TestResult
+
+SECRET_FILE = ".autograder_secret"
+MAX_COPIED_FILE = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    notebook: Path
+
+
+def course_secret(course_dir: Path) -> str:
+    """The course's secret seed material: never sent to a student process."""
+    if os.environ.get("AUTOGRADER_SECRET"):
+        return os.environ["AUTOGRADER_SECRET"]
+    path = Path(course_dir) / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_hex(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _copy_submission_folder(source: Path, workdir: Path) -> None:
+    """The student's own files (data they read), minus anything oversized."""
+    for item in source.iterdir():
+        if item.is_file() and not item.is_symlink() and item.stat().st_size <= MAX_COPIED_FILE:
+            shutil.copy2(item, workdir / item.name)
+
+
+def _notes(sandbox: Sandbox, load_error: str | None) -> list[str]:
+    if load_error:
+        return [f"Your notebook could not be graded: {load_error}"]
+    notes = []
+    for report in sandbox.cell_reports:
+        if report.outcome == "error":
+            notes.append(f"{report.cell.describe()} raised an error when run from the top: {report.message}")
+        elif report.outcome == "skipped":
+            notes.append(f"{report.cell.describe()} {report.message}")
+    return notes
+
+
+def grade_submission(assignment: Assignment, submission: Submission, zygote: Zygote, secret: str,
+                     limits: Limits | None = None) -> SubmissionResult:
+    load_error = None
+    try:
+        cells = load_code_cells(submission.notebook)
+    except NotebookError as exc:
+        cells, load_error = [], str(exc)
+    result = SubmissionResult(submission.student, str(submission.notebook))
+    with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
+        if load_error is None:
+            _copy_submission_folder(submission.notebook.parent, Path(workdir))
+        sandbox = Sandbox(zygote, cells, Path(workdir), limits, load_error=load_error)
+        plugin = GradingPlugin(sandbox, f"{secret}|{assignment.name}|{submission.student}")
+        args = [str(assignment.tests), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
+                "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
+                "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        try:
+            pytest.main(args, plugins=[plugin])
+        finally:
+            sandbox.close()
+        result.tests = list(plugin.results.values())
+        result.notes = _notes(sandbox, load_error)
+    if not result.tests:
+        # The grader itself failed before any test ran: say so rather than lose the submission.
+        result.tests = [TestResult("grading", 0.0, 0.0, "error", "the hidden tests could not be collected")]
+    return result
+
+
+def notebook_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def grade_all(assignment: Assignment, submissions: Iterable[Submission], secret: str,
+              on_result: Callable[[SubmissionResult], None], limits: Limits | None = None,
+              zygote_log: Path | None = None) -> list[SubmissionResult]:
+    """Grade one after another from one warm template; `on_result` saves each as it comes."""
+    results = []
+    with Zygote(zygote_log) as zygote:
+        for submission in submissions:
+            result = grade_submission(assignment, submission, zygote, secret, limits)
+            on_result(result)
+            results.append(result)
+    return results

@@ -1,0 +1,124 @@
+"""The wire format between the grader and a student process: JSON, never pickle.
+
+Only plain data crosses: None, bools, ints, floats (NaN and infinities
+included), strings, lists, tuples, string-keyed dicts and numeric numpy
+arrays. Anything else stays in the student process and crosses as a handle
+(an integer naming an object in that process's table).
+
+Tags are one-key dicts whose key starts with "$":
+  {"$nd": [dtype, shape, base64 bytes]}   a numeric numpy array
+  {"$t": [...]}                             a tuple
+  {"$d": [[key, value], ...]}               a dict
+  {"$h": id, "$c": callable, "$n": type}    a handle to a student object
+"""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Callable
+
+import numpy as np
+
+# dtypes that may cross; object, void, string and datetime dtypes may not.
+ALLOWED_DTYPES = frozenset(
+    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+     "uint64", "float16", "float32", "float64", "complex64", "complex128"]
+)
+MAX_DEPTH = 64
+
+
+class DecodeError(ValueError):
+    """The other side sent something that is not plain data."""
+
+
+def _encode_array(array: np.ndarray) -> dict:
+    array = np.ascontiguousarray(array)
+    dtype = array.dtype.name
+    if dtype not in ALLOWED_DTYPES:
+        raise TypeError(f"arrays of dtype {dtype} cannot be sent")
+    data = base64.b64encode(array.tobytes()).decode("ascii")
+    return {"$nd": [dtype, list(array.shape), data]}
+
+
+def encode(value: Any, handle_for: Callable[[Any], dict] | None = None, _depth: int = 0) -> Any:
+    """Turn `value` into JSON-able data; `handle_for` names what is not plain."""
+    if _depth > MAX_DEPTH:
+        raise TypeError("value is nested too deeply to be sent")
+    # Exact type checks: a subclass of float or list may override anything.
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value
+    if kind is float:
+        return value
+    if kind is np.ndarray and value.dtype.name in ALLOWED_DTYPES:
+        return _encode_array(value)
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        if value.dtype.name in ALLOWED_DTYPES:
+            item = value.item()
+            return encode(item, handle_for, _depth + 1)
+    if kind is list:
+        return [encode(v, handle_for, _depth + 1) for v in value]
+    if kind is tuple:
+        return {"$t": [encode(v, handle_for, _depth + 1) for v in value]}
+    if kind is dict and all(type(k) is str for k in value):
+        return {"$d": [[k, encode(v, handle_for, _depth + 1)] for k, v in value.items()]}
+    if handle_for is None:
+        raise TypeError(f"cannot send a value of type {kind.__name__}")
+    return handle_for(value)
+
+
+def _decode_array(spec: Any) -> np.ndarray:
+    if not (isinstance(spec, list) and len(spec) == 3):
+        raise DecodeError("malformed array")
+    dtype, shape, data = spec
+    if dtype not in ALLOWED_DTYPES or not isinstance(data, str):
+        raise DecodeError(f"array of dtype {dtype!r} refused")
+    if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+        raise DecodeError("malformed array shape")
+    raw = base64.b64decode(data.encode("ascii"), validate=True)
+    flat = np.frombuffer(raw, dtype=np.dtype(dtype))
+    if flat.size != int(np.prod(shape, dtype=np.int64)):
+        raise DecodeError("array data does not match its shape")
+    return flat.reshape(shape).copy()
+
+
+def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int = 0) -> Any:
+    """Inverse of `encode`; `resolve` turns a handle tag into an object."""
+    if _depth > MAX_DEPTH:
+        raise DecodeError("value nested too deeply")
+    kind = type(data)
+    if data is None or kind in (bool, int, float, str):
+        return data
+    if kind is list:
+        return [decode(v, resolve, _depth + 1) for v in data]
+    if kind is dict and len(data) >= 1:
+        if "$nd" in data:
+            return _decode_array(data["$nd"])
+        if "$t" in data and isinstance(data["$t"], list):
+            return tuple(decode(v, resolve, _depth + 1) for v in data["$t"])
+        if "$d" in data and isinstance(data["$d"], list):
+            out = {}
+            for pair in data["$d"]:
+                if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str):
+                    raise DecodeError("malformed dict")
+                out[pair[0]] = decode(pair[1], resolve, _depth + 1)
+            return out
+        if "$h" in data and type(data["$h"]) is int and resolve is not None:
+            return resolve(data)
+    raise DecodeError(f"not plain data: {str(data)[:80]}")
+
+
+def dumps(message: dict) -> bytes:
+    return json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+
+
+def loads(raw: bytes) -> dict:
+    try:
+        message = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise DecodeError(f"message is not JSON: {exc}") from None
+    if not isinstance(message, dict):
+        raise DecodeError("message is not a JSON object")
+    return message

@@ -1,0 +1,179 @@
+"""The loop that runs inside a student process.
+
+It executes the notebook's cells in one namespace and then answers the
+grader's requests (read a global, read an attribute, call a function or a
+method) with plain data or handles. Nothing here is trusted by the grader:
+the student's code can rewrite any of it, and only its own answers suffer.
+"""
+from __future__ import annotations
+
+import builtins
+import linecache
+import sys
+import traceback
+from typing import Any
+
+from .channel import Channel, ChannelClosed
+from .codec import decode, encode
+
+MAX_TEXT = 4000
+
+
+def _safe_str(value: Any) -> str:
+    try:
+        text = str(value)
+    except BaseException:  # a hostile __str__
+        text = "<unprintable>"
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + " ..."
+
+
+def _describe(exc: BaseException) -> dict:
+    frames = traceback.extract_tb(exc.__traceback__)
+    # Show the student only the frames of their own cells.
+    own = [f for f in frames if f.filename.startswith("<cell ")]
+    text = "".join(traceback.format_list(own))
+    kind = type(exc).__name__
+    if isinstance(exc, SystemExit):
+        message = f"the code called exit({_safe_str(exc.code)})"
+    else:
+        message = _safe_str(exc)
+    return {"type": kind, "message": message, "traceback": text[-MAX_TEXT:]}
+
+
+class Worker:
+    def __init__(self, channel: Channel):
+        self.channel = channel
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.objects: dict[int, Any] = {}
+        self.handle_ids: dict[int, int] = {}
+
+    # -- handles -------------------------------------------------------
+    def _handle_for(self, obj: Any) -> dict:
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(obj, torch.Tensor):
+            tag = encode(obj.detach().cpu().numpy().copy())
+            tag["$rg"] = bool(obj.requires_grad)
+            return tag
+        key = id(obj)
+        hid = self.handle_ids.get(key)
+        if hid is None:
+            hid = len(self.objects) + 1
+            self.objects[hid] = obj  # keeps it alive, so id() is not reused
+            self.handle_ids[key] = hid
+        return {"$h": hid, "$c": callable(obj), "$n": type(obj).__name__}
+
+    def _resolve(self, tag: dict) -> Any:
+        try:
+            return self.objects[tag["$h"]]
+        except KeyError:
+            raise LookupError("unknown handle") from None
+
+    def _args(self, message: dict) -> tuple[list, dict]:
+        args = decode(message.get("args", []), self._resolve)
+        kwargs = decode(message["kwargs"], self._resolve) if message.get("kwargs") else {}
+        return args, kwargs
+
+    # -- requests ------------------------------------------------------
+    def run_cell(self, message: dict) -> Any:
+        name, source = message["name"], message["source"]
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        code = compile(source, name, "exec")
+        exec(code, self.namespace)
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            plt.close("all")
+        return None
+
+    def op_global(self, message: dict) -> Any:
+        name = message["name"]
+        if name not in self.namespace:
+            raise NameError(f"name {name!r} is not defined in the notebook")
+        return self.namespace[name]
+
+    def op_getattr(self, message: dict) -> Any:
+        target = self._resolve(message["target"])
+        value = getattr(target, message["name"])
+        if getattr(value, "__self__", None) is target and callable(value):
+            return _Method
+        return value
+
+    def op_setattr(self, message: dict) -> Any:
+        target = self._resolve(message["target"])
+        setattr(target, message["name"], decode(message["value"], self._resolve))
+
+    def op_call(self, message: dict) -> Any:
+        target = self._resolve(message["target"])
+        args, kwargs = self._args(message)
+        return target(*args, **kwargs)
+
+    def op_callmethod(self, message: dict) -> Any:
+        target = self._resolve(message["target"])
+        args, kwargs = self._args(message)
+        return getattr(target, message["name"])(*args, **kwargs)
+
+    def op_getitem(self, message: dict) -> Any:
+        target = self._resolve(message["target"])
+        return target[decode(message["key"], self._resolve)]
+
+    def op_put(self, message: dict) -> Any:
+        value = decode(message["value"], self._resolve)
+        return _Stored(value)
+
+    def op_fetch(self, message: dict) -> Any:
+        return _Plain(self._resolve(message["target"]))
+
+    def dispatch(self, message: dict) -> dict:
+        op = message.get("op")
+        if op == "cell":
+            self.run_cell(message)
+            return {"ok": True}
+        if op == "ping":
+            return {"ok": True}
+        handler = getattr(self, f"op_{op}", None)
+        if handler is None:
+            return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
+        result = handler(message)
+        if result is _Method:
+            return {"ok": True, "method": True}
+        if isinstance(result, _Plain):
+            return {"ok": True, "value": encode(result.value)}
+        if isinstance(result, _Stored):
+            return {"ok": True, "value": self._store(result.value)}
+        return {"ok": True, "value": encode(result, self._handle_for)}
+
+    def _store(self, value: Any) -> dict:
+        hid = len(self.objects) + 1
+        self.objects[hid] = value
+        self.handle_ids[id(value)] = hid
+        return {"$h": hid, "$c": False, "$n": type(value).__name__}
+
+    def serve(self) -> None:
+        while True:
+            try:
+                message = self.channel.recv()
+            except ChannelClosed:
+                return
+            try:
+                reply = self.dispatch(message)
+            except BaseException as exc:  # student code may raise anything, SystemExit included
+                reply = {"ok": False, "error": _describe(exc)}
+            try:
+                self.channel.send(reply)
+            except ChannelClosed:
+                return
+            except BaseException as exc:  # e.g. an answer that cannot be encoded
+                self.channel.send({"ok": False, "error": _describe(exc)})
+
+
+class _Stored:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+class _Plain(_Stored):
+    pass
+
+
+_Method = object()
