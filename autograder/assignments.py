@@ -1,6 +1,7 @@
 """The assignments this package grades: one folder of hidden tests each."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,12 @@ class Assignment:
     @property
     def tests(self) -> Path:
         return GRADERS / self.name
+
+    def test_files(self) -> list[Path]:
+        """The hidden test files, in the order the assignment's package lists them."""
+        order = getattr(importlib.import_module(f"autograder.graders.{self.name}"), "TEST_FILES", None)
+        files = [self.tests / f for f in order] if order else sorted(self.tests.glob("test_*.py"))
+        return files
 
 
 def assignment_names() -> list[str]:

@@ -73,7 +73,7 @@ def grade_submission(assignment: Assignment, submission: Submission, zygote: Zyg
             _copy_submission_folder(submission.notebook.parent, Path(workdir))
         sandbox = Sandbox(zygote, cells, Path(workdir), limits, load_error=load_error)
         plugin = GradingPlugin(sandbox, f"{secret}|{assignment.name}|{submission.student}")
-        args = [str(assignment.tests), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
+        args = [*map(str, assignment.test_files()), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
                 "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
                 "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         try:

@@ -10,6 +10,7 @@ Tags are one-key dicts whose key starts with "$":
   {"$t": [...]}                             a tuple
   {"$d": [[key, value], ...]}               a dict
   {"$h": id, "$c": callable, "$n": type}    a handle to a student object
+  {"$r": i}                                 (in a batch of calls) the result of call i
 """
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int 
                     raise DecodeError("malformed dict")
                 out[pair[0]] = decode(pair[1], resolve, _depth + 1)
             return out
-        if "$h" in data and type(data["$h"]) is int and resolve is not None:
+        if resolve is not None and (type(data.get("$h")) is int or type(data.get("$r")) is int):
             return resolve(data)
     raise DecodeError(f"not plain data: {str(data)[:80]}")
 

@@ -27,12 +27,14 @@ GIB = 1024**3
 @dataclass
 class Limits:
     test_seconds: float = 30.0  # default per test; a test's own time_limit mark wins
+    max_test_seconds: float | None = None  # caps every test's limit (None: no cap)
+    submission_seconds: float = 900.0  # all of one submission's tests together
     cell_seconds: float = 120.0
     notebook_seconds: float = 300.0
     memory_bytes: int | None = 8 * GIB
     file_bytes: int | None = 256 * 1024**2
     max_message_bytes: int = 256 * 1024**2
-    max_restarts: int = 6
+    max_restarts: int = 50  # the submission's time budget usually ends it first
 
 
 @dataclass
@@ -64,12 +66,13 @@ class Sandbox:
         self.skipped: dict[int, str] = {}  # cell number -> why it is no longer run
         self.process: _Process | None = None
         self.generation = 0
-        self.restarts = 0
+        self.runs = 0  # how often the notebook was (re)started for tests
         self.deadline_seconds: float = self.limits.test_seconds
         # A watchdog thread kills the process group when a time limit runs out,
         # so the pipe itself can block without a timeout on every message.
         self._watchdog: threading.Timer | None = None
         self._expired: set[int] = set()  # generations killed by the watchdog
+        self.started = time.monotonic()
 
     # -- lifecycle ------------------------------------------------------
     def ensure_started(self) -> None:
@@ -77,10 +80,11 @@ class Sandbox:
             return
         if self.load_error is not None:
             raise NotebookError(self.load_error)
-        if self.generation > self.limits.max_restarts:
+        if self.runs > self.limits.max_restarts:
             raise StudentCrashed(
                 f"gave up after restarting the notebook {self.limits.max_restarts} times "
                 "(it keeps crashing or timing out)")
+        self.runs += 1
         self._run_notebook()
 
     def _spawn(self) -> None:
@@ -93,6 +97,9 @@ class Sandbox:
         """Run every cell in order; a cell that hangs or kills the process is
         recorded, skipped, and the notebook is run again without it."""
         started = time.monotonic()
+        # The notebook's own limit, within what is left of the submission's budget.
+        budget = min(self.limits.notebook_seconds,
+                     self.limits.submission_seconds - (started - self.started))
         while True:
             self._spawn()
             reports = []
@@ -101,7 +108,7 @@ class Sandbox:
                 if cell.number in self.skipped:
                     reports.append(CellReport(cell, "skipped", self.skipped[cell.number]))
                     continue
-                left = self.limits.notebook_seconds - (time.monotonic() - started)
+                left = budget - (time.monotonic() - started)
                 seconds = min(self.limits.cell_seconds, max(left, 0.0))
                 t0 = time.monotonic()
                 self._arm(seconds)
@@ -124,7 +131,6 @@ class Sandbox:
             self.cell_reports = reports
             if not restart:
                 return
-            self.restarts += 1
 
     def kill(self) -> None:
         process, self.process = self.process, None
@@ -160,9 +166,17 @@ class Sandbox:
                 pass
 
     def set_time_limit(self, seconds: float) -> None:
-        """Start the clock of one test: at `seconds` the student process is killed."""
+        """Start the clock of one test: at `seconds` the student process is killed.
+        The submission's whole budget caps it, so a submission that hangs
+        everywhere costs its own grading time only up to that budget."""
+        left = self.limits.submission_seconds - (time.monotonic() - self.started)
+        if left <= 0:
+            raise StudentTimeout(f"the submission used up its {self.limits.submission_seconds:g} s time budget "
+                                 "before this test could run")
+        if self.limits.max_test_seconds is not None:
+            seconds = min(seconds, self.limits.max_test_seconds)
         self.ensure_started()
-        self._arm(seconds)
+        self._arm(min(seconds, left))
 
     def clear_time_limit(self) -> None:
         self._disarm()
@@ -212,11 +226,22 @@ class Sandbox:
         def handle_for(value: Any) -> dict:
             if isinstance(value, Remote):
                 return value._tag()
+            if isinstance(value, Earlier):
+                return {"$r": value.index}
             raise TypeError(f"cannot send {type(value).__name__} to the student process")
         encoded = {"args": encode(list(args), handle_for)}
         if kwargs:
             encoded["kwargs"] = encode(dict(kwargs), handle_for)
         return encoded
+
+    def call_methods(self, steps: list[tuple["Remote", str, tuple]]) -> list:
+        """Run (object, method, args) calls in order in one round trip and return
+        their results; `Earlier(i)` in args stands for the result of call i.
+        The grader still decides every call: this only saves pipe latency."""
+        encoded = [{"target": obj._tag(), "name": name, **self.encode_args(tuple(args), {})}
+                   for obj, name, args in steps]
+        where = ", ".join(f"{obj._type}.{name}" for obj, name, _ in steps)
+        return self.request({"op": "calls", "steps": encoded}, where)
 
     def put(self, value: Any) -> "Remote":
         """A copy of `value` that lives in the student process (to check it is not mutated)."""
@@ -232,6 +257,15 @@ class Sandbox:
 
 
 _METHOD = object()
+
+
+class Earlier:
+    """In `Sandbox.call_methods`, the result of an earlier call of the same batch."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
 
 
 class Remote:

@@ -62,15 +62,18 @@ class Worker:
             self.handle_ids[key] = hid
         return {"$h": hid, "$c": callable(obj), "$n": type(obj).__name__}
 
-    def _resolve(self, tag: dict) -> Any:
+    def _resolve(self, tag: dict, earlier: list | None = None) -> Any:
         try:
+            if "$r" in tag:
+                return earlier[tag["$r"]]
             return self.objects[tag["$h"]]
-        except KeyError:
+        except (KeyError, IndexError, TypeError):
             raise LookupError("unknown handle") from None
 
-    def _args(self, message: dict) -> tuple[list, dict]:
-        args = decode(message.get("args", []), self._resolve)
-        kwargs = decode(message["kwargs"], self._resolve) if message.get("kwargs") else {}
+    def _args(self, message: dict, earlier: list | None = None) -> tuple[list, dict]:
+        resolve = lambda tag: self._resolve(tag, earlier)  # noqa: E731
+        args = decode(message.get("args", []), resolve)
+        kwargs = decode(message["kwargs"], resolve) if message.get("kwargs") else {}
         return args, kwargs
 
     # -- requests ------------------------------------------------------
@@ -110,6 +113,15 @@ class Worker:
         target = self._resolve(message["target"])
         args, kwargs = self._args(message)
         return getattr(target, message["name"])(*args, **kwargs)
+
+    def op_calls(self, message: dict) -> Any:
+        """Several method calls in one round trip; an argument may be an earlier result."""
+        results: list = []
+        for step in message["steps"]:
+            target = self._resolve(step["target"])
+            args, kwargs = self._args(step, results)
+            results.append(getattr(target, step["name"])(*args, **kwargs))
+        return results
 
     def op_getitem(self, message: dict) -> Any:
         target = self._resolve(message["target"])

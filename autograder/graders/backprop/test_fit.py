@@ -7,6 +7,7 @@ import pytest
 
 from autograder.grading.compare import as_numbers, assert_unchanged, show
 from autograder.grading.marks import points, time_limit
+from autograder.sandbox.session import Earlier
 
 TOLERANCE = 0.01
 START = (1.0, 1.0)  # the course's starting point; hidden values are drawn away from it
@@ -27,19 +28,22 @@ def _check_recovered(w, b, w_star, b_star, how: str) -> None:
                         f"{TOLERANCE} of the hidden value")
 
 
+def sgd_iteration(sandbox, model, x: float, y: float, learning_rate: float) -> None:
+    """forward, compute_loss, backward, step: four calls, one round trip."""
+    sandbox.call_methods([(model, "forward", (x,)), (model, "compute_loss", (Earlier(0), y)),
+                          (model, "backward", ()), (model, "step", (learning_rate,))])
+
+
 @points(2)
 @time_limit(60)
 @pytest.mark.parametrize("draw", DRAWS)
-def test_sgd_through_your_classes(student, rng, draw):
+def test_sgd_through_your_classes(student, sandbox, rng, draw):
     w_star, b_star, xx, yy = hidden_data(rng)
     model = student.my_composition([student.multiplication_weight(START[0]), student.add_bias(START[1]),
                                     student.my_exp()])
     learning_rate, n_iter = 2e-4, 2500
     for j in rng.integers(len(xx), size=n_iter):
-        y_est = model.forward(float(xx[j]))
-        model.compute_loss(y_est, float(yy[j]))
-        model.backward()
-        model.step(learning_rate)
+        sgd_iteration(sandbox, model, float(xx[j]), float(yy[j]), learning_rate)
     layers = model.layers
     _check_recovered(layers[0].w, layers[1].b, w_star, b_star,
                      f"grader's SGD loop ({n_iter} samples, learning rate {learning_rate:g}) through your classes")

@@ -1,0 +1,58 @@
+"""Shared fixtures: one warm template for the session, and helpers that grade
+real notebooks through the real sandbox and hidden tests."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from autograder.assignments import get_assignment
+from autograder.grading.results import SubmissionResult
+from autograder.grading.runner import Submission, grade_submission
+from autograder.sandbox.session import Limits
+from autograder.sandbox.zygote import Zygote
+from autograder.variants import Variant, write_variant
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "source-tests-secret"
+
+
+def released(assignment: str) -> Path:
+    return REPO / "assignments" / assignment / f"{assignment}.ipynb"
+
+
+def solution(assignment: str) -> Path:
+    return REPO / "solutions" / assignment / f"{assignment}.ipynb"
+
+
+def base_name(test_name: str) -> str:
+    """'test_layers::test_step[multiplication_weight]' -> 'test_step'."""
+    return test_name.split("::")[-1].split("[")[0]
+
+
+def not_passed(result: SubmissionResult) -> list[str]:
+    return [t.name for t in result.tests if t.outcome != "passed"]
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    with Zygote() as template:
+        yield template
+
+
+@pytest.fixture(scope="session")
+def grade(zygote) -> Callable[..., SubmissionResult]:
+    def _grade(assignment: str, notebook: Path, student: str = "student",
+               limits: Limits | None = None) -> SubmissionResult:
+        return grade_submission(get_assignment(assignment), Submission(student, Path(notebook)),
+                                zygote, SECRET, limits)
+    return _grade
+
+
+@pytest.fixture
+def make_variant(tmp_path) -> Callable[[str, Variant], Path]:
+    def _make(assignment: str, variant: Variant) -> Path:
+        destination = tmp_path / variant.name / f"{assignment}.ipynb"
+        return write_variant(variant, released(assignment), solution(assignment), destination)
+    return _make
