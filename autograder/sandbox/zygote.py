@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from .channel import Channel
@@ -182,7 +181,7 @@ class Zygote:
             self.process = None
 
     def __enter__(self) -> "Zygote":
-        self.start()
+        # Started on the first spawn: a batch of unreadable notebooks needs no template.
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,0 +1,42 @@
+"""assignments/ must be exactly what nbgrader generates from solutions/."""
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from autograder.assignments import assignment_names
+from autograder.nbgrader_ops import generate
+from conftest import REPO
+
+
+def _cells(path):
+    notebook = nbformat.read(str(path), as_version=4)
+    return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in notebook.cells], notebook.metadata
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_released_notebook_equals_a_fresh_generate(tmp_path, assignment):
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
+    shutil.copy2(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
+    generate(assignment, course)
+    fresh = course / "assignments" / assignment / f"{assignment}.ipynb"
+    committed = REPO / "assignments" / assignment / f"{assignment}.ipynb"
+    assert committed.exists(), f"{committed} is missing: run `autograder release {assignment}` or nbgrader generate_assignment"
+    assert _cells(committed) == _cells(fresh), (
+        f"assignments/{assignment} is out of date with solutions/{assignment}: "
+        f"run `nbgrader generate_assignment {assignment} --force` in the repository and commit the result")
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_released_notebook_has_no_solution(assignment):
+    text = (REPO / "assignments" / assignment / f"{assignment}.ipynb").read_text()
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    assert "NotImplementedError" in text
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_every_assignment_has_a_solution_notebook(assignment):
+    assert (REPO / "solutions" / assignment / f"{assignment}.ipynb").exists()
