@@ -48,7 +48,7 @@ def test_bug_loses_the_points_of_its_test(grade, make_variant, variant):
 def test_failure_messages_name_the_layer_input_and_values(grade, make_variant):
     result = grade("backprop", make_variant("backprop", BUGS[0]))
     message = next(t.message for t in result.tests
-                   if t.name == "test_layers::test_backward_input_gradient[vector-multiplication_weight]")
+                   if t.name == "test_layers::test_backward_input_gradient[multiplication_weight-vector]")
     for piece in ("multiplication_weight.backward", "x = ", "upstream gradient = ", "expected", "got"):
         assert piece in message, f"{piece!r} missing from: {message}"
     # Hidden test code never reaches a student: no source lines of the grader.

@@ -30,6 +30,14 @@ def as_numbers(value: Any, what: str) -> np.ndarray:
     return array
 
 
+def as_scalar(value: Any, what: str) -> float:
+    """`value` as one float, or an AssertionError that says what it was."""
+    array = as_numbers(value, what)
+    if array.size != 1:
+        raise AssertionError(f"{what} should be a single number, got {show(value)}")
+    return float(array.reshape(()))
+
+
 def assert_close(actual: Any, expected: Any, what: str, inputs: str = "",
                  rtol: float = RTOL, atol: float = ATOL) -> None:
     """Fail with a message naming what was checked, its inputs and both values."""

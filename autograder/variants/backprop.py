@@ -2,7 +2,7 @@
 from . import Variant
 
 SOLUTION = Variant("solution", description="the reference solution")
-STUB = Variant("stub", description="the released notebook, untouched")  # handled by the caller
+STUB = Variant("stub", description="the released notebook, untouched")  # submitted as released
 
 BUGS = [
     Variant("forgot_upstream_gradient",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.grading.compare import as_numbers, assert_unchanged, show
+from autograder.grading.compare import as_numbers, as_scalar, assert_unchanged, show
+from autograder.graders.recovery import assert_recovered
 from autograder.grading.marks import points, time_limit
-from autograder.sandbox.session import Earlier
+from autograder.graders.sgd import run_sgd
 
 TOLERANCE = 0.01
 START = (1.0, 1.0)  # the course's starting point; hidden values are drawn away from it
@@ -20,20 +21,6 @@ def hidden_data(rng: np.random.Generator):
     return w_star, b_star, xx, np.exp(w_star * xx + b_star)
 
 
-def _check_recovered(w, b, w_star, b_star, how: str) -> None:
-    w, b = float(as_numbers(w, "w")), float(as_numbers(b, "b"))
-    missed = [name for name, got, want in (("w", w, w_star), ("b", b, b_star)) if not abs(got - want) <= TOLERANCE]
-    # Hidden parameters are never shown: only what the student's code reached.
-    assert not missed, (f"{how}: reached w = {w:.5g}, b = {b:.5g}; {' and '.join(missed)} not within "
-                        f"{TOLERANCE} of the hidden value")
-
-
-def sgd_iteration(sandbox, model, x: float, y: float, learning_rate: float) -> None:
-    """forward, compute_loss, backward, step: four calls, one round trip."""
-    sandbox.call_methods([(model, "forward", (x,)), (model, "compute_loss", (Earlier(0), y)),
-                          (model, "backward", ()), (model, "step", (learning_rate,))])
-
-
 @points(2)
 @time_limit(60)
 @pytest.mark.parametrize("draw", DRAWS)
@@ -42,10 +29,10 @@ def test_sgd_through_your_classes(student, sandbox, rng, draw):
     model = student.my_composition([student.multiplication_weight(START[0]), student.add_bias(START[1]),
                                     student.my_exp()])
     learning_rate, n_iter = 2e-4, 2500
-    for j in rng.integers(len(xx), size=n_iter):
-        sgd_iteration(sandbox, model, float(xx[j]), float(yy[j]), learning_rate)
+    run_sgd(sandbox, model, xx, yy, rng.integers(len(xx), size=n_iter), [(model, learning_rate)])
     layers = model.layers
-    _check_recovered(layers[0].w, layers[1].b, w_star, b_star,
+    found = {"w": as_scalar(layers[0].w, "w"), "b": as_scalar(layers[1].b, "b")}
+    assert_recovered(found, {"w": w_star, "b": b_star}, TOLERANCE,
                      f"grader's SGD loop ({n_iter} samples, learning rate {learning_rate:g}) through your classes")
 
 
@@ -65,5 +52,6 @@ def test_train_recovers_parameters(student, sandbox, rng, draw):
     assert losses.shape == (n_iter,), f"train should return {n_iter} losses (one per iteration), got shape {losses.shape}"
     assert np.all(np.isfinite(losses)), f"train returned non-finite losses: {show(losses)}"
     layers = model.layers
-    _check_recovered(layers[0].w, layers[1].b, w_star, b_star,
+    found = {"w": as_scalar(layers[0].w, "w"), "b": as_scalar(layers[1].b, "b")}
+    assert_recovered(found, {"w": w_star, "b": b_star}, TOLERANCE,
                      f"train(model, xx, yy, 1e-4, {n_iter}, seed={seed}) from w = 1, b = 1")

@@ -1,0 +1,93 @@
+"""Recovering hidden parameters of y = exp(w* cos(p* x) + b*): with the
+grader's own multi-start SGD through the student's classes, and with the
+student's fit_challenge1 and fit_challenge2 on data they have never seen."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.grading.compare import as_scalar, assert_unchanged
+from autograder.grading.marks import points, time_limit
+from autograder.graders.recovery import assert_recovered, draw_away, unpack
+from autograder.graders.sgd import run_sgd
+
+TOLERANCE = 0.01
+MAX_P = 100.0  # a larger |p| aliases on the sampling grid
+XX = np.arange(-10, 10, 0.01)
+COURSE_VALUES = (0.3, 0.5, 1.0, 1.2, 2.0)  # the course's starting and example values
+
+
+def hidden_challenge1(rng: np.random.Generator) -> dict[str, float]:
+    w = draw_away(rng, 0.25, 1.0, COURSE_VALUES) * (1 if rng.random() < 0.5 else -1)
+    return {"w": w, "b": draw_away(rng, 1.75, 2.75, COURSE_VALUES)}
+
+
+def hidden_challenge2(rng: np.random.Generator) -> dict[str, float]:
+    return {"p": draw_away(rng, 0.4, 2.0, COURSE_VALUES), "w": draw_away(rng, 0.3, 1.0, COURSE_VALUES),
+            "b": draw_away(rng, 1.0, 2.0, COURSE_VALUES)}
+
+
+def model_output(p: float, w: float, b: float) -> np.ndarray:
+    return np.exp(w * np.cos(p * XX) + b)
+
+
+def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
+    """Short SGD runs from starts spread over p in [0.2, 2.2] and both signs of
+    w, then long runs from the two best; a learning rate per layer (p's
+    gradient carries a factor x). Returns the parameters with the lowest loss."""
+    rate = 0.05 / np.mean(yy ** 2)
+
+    def run(p, w, b, n_iter, decay):
+        layers = [student.multiplication_weight(p), student.my_cos(), student.multiplication_weight(w),
+                  student.add_bias(b), student.my_exp()]
+        model = student.my_composition(layers)
+        steps = [(layers[0], rate / 15), (layers[1], rate), (layers[2], rate), (layers[3], rate), (layers[4], rate)]
+        run_sgd(sandbox, model, XX, yy, rng.integers(len(XX), size=n_iter), steps, decay=decay)
+        found = {"p": as_scalar(layers[0].w, "p"), "w": as_scalar(layers[2].w, "w"), "b": as_scalar(layers[3].b, "b")}
+        loss = np.mean((model_output(found["p"], found["w"], found["b"]) - yy) ** 2)
+        return (loss if np.isfinite(loss) else np.inf), found
+
+    coarse = sorted((run(p0, w0, 1.5, 300, 0.0) for p0 in np.arange(0.2, 2.21, 0.1) for w0 in (0.5, -0.5)),
+                    key=lambda pair: pair[0])
+    refined = [run(f["p"], f["w"], f["b"], 5000, 5.0) for _, f in coarse[:2]]
+    found = min(refined, key=lambda pair: pair[0])[1]
+    return {"p": abs(found["p"]), "w": found["w"], "b": found["b"]}
+
+
+@points(3)
+@time_limit(90)
+@pytest.mark.parametrize("draw", [0, 1])
+def test_multistart_sgd_through_your_classes(student, sandbox, rng, draw):
+    truth = hidden_challenge2(rng)
+    found = multistart_sgd(student, sandbox, rng, model_output(**truth))
+    assert_recovered(found, truth, TOLERANCE,
+                     "the grader's multi-start SGD through your my_composition, multiplication_weight, "
+                     "my_cos, add_bias and my_exp")
+
+
+def _call_fit(student, sandbox, name: str, yy: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
+    xx_remote, yy_remote = sandbox.put(XX), sandbox.put(yy)
+    result = getattr(student, name)(xx_remote, yy_remote)
+    assert_unchanged(sandbox.fetch(xx_remote), XX, f"{name} (xx)")
+    assert_unchanged(sandbox.fetch(yy_remote), yy, f"{name} (yy)")
+    return unpack(result, names, name)
+
+
+@points(2)
+@time_limit(10)
+@pytest.mark.parametrize("draw", [0, 1, 2])
+def test_fit_challenge1(student, sandbox, rng, draw):
+    truth = hidden_challenge1(rng)
+    found = _call_fit(student, sandbox, "fit_challenge1", model_output(1.0, **truth), ("w", "b"))
+    assert_recovered(found, truth, TOLERANCE, "fit_challenge1 on new data")
+
+
+@points(3)
+@time_limit(60)
+@pytest.mark.parametrize("draw", [0, 1, 2])
+def test_fit_challenge2(student, sandbox, rng, draw):
+    truth = hidden_challenge2(rng)
+    found = _call_fit(student, sandbox, "fit_challenge2", model_output(**truth), ("p", "w", "b"))
+    assert abs(found["p"]) <= MAX_P, f"fit_challenge2 returned p = {found['p']:.5g}: |p| > {MAX_P:g} is not accepted"
+    found["p"] = abs(found["p"])  # cos(px) = cos(-px)
+    assert_recovered(found, truth, TOLERANCE, "fit_challenge2 on new data")

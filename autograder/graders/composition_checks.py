@@ -1,0 +1,127 @@
+"""Checks of my_composition: the loss, and forward, backward and step through
+chains of the student's own layers, against torch.autograd.
+
+Shared by every assignment with a composition class: its test module imports
+these tests and names its chains with
+`pytest_generate_tests(metafunc): parametrize_chains(metafunc, {...}, step_chain)`."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.grading.compare import assert_close, show
+from autograder.grading.marks import points, time_limit
+from autograder.graders.layer_specs import (ADD_BIAS, LayerSpec, build_chain, chain_reference, describe_chain,
+                                             draw_chain)
+
+
+def parametrize_chains(metafunc: pytest.Metafunc, chains: dict[str, list[LayerSpec]], step_chain: str) -> None:
+    """`chain` runs over all named chains; `step_chain` is the one step() is checked on."""
+    if "chain" in metafunc.fixturenames:
+        metafunc.parametrize("chain", list(chains.values()), ids=list(chains))
+    if "step_chain" in metafunc.fixturenames:
+        metafunc.parametrize("step_chain", [chains[step_chain]], ids=[step_chain])
+
+
+def _draw_data(rng, shape):
+    if shape == "scalar":
+        return float(rng.uniform(-0.6, 0.6)), float(rng.uniform(0.5, 3.0))
+    n = int(rng.integers(3, 8))
+    return rng.uniform(-0.6, 0.6, n), rng.uniform(0.5, 3.0, n)
+
+
+def _run(student, chain, x, target):
+    model = student.my_composition(build_chain(student, chain))
+    y = model.forward(x)
+    loss = model.compute_loss(y, target)
+    model.backward()
+    return model, y, loss
+
+
+@points(1)
+@time_limit(10)
+@pytest.mark.parametrize("shape", ["scalar", "vector"])
+def test_compute_loss_value(student, rng, shape):
+    y_est, y_target = _draw_data(rng, shape)
+    model = student.my_composition([student.add_bias(0.0)])
+    loss = model.compute_loss(y_est, y_target)
+    # For arrays the summed loss is asked; per-element squared errors are accepted too.
+    summed = np.sum(loss) if isinstance(loss, np.ndarray) else loss
+    assert_close(summed, np.sum((np.asarray(y_est) - y_target) ** 2), "my_composition.compute_loss",
+                 f"y_est = {show(y_est)}, y_target = {show(y_target)}")
+
+
+@points(2)
+@time_limit(10)
+@pytest.mark.parametrize("shape", ["scalar", "vector"])
+def test_compute_loss_gradient(student, rng, shape):
+    # With a single add_bias layer, the gradient the loss saves is exactly what
+    # add_bias.backward stores in its .grad.
+    x, y_target = _draw_data(rng, shape)
+    chain = [(ADD_BIAS, float(rng.uniform(0.5, 1.5)))]
+    model, _, _ = _run(student, chain, x, y_target)
+    reference = chain_reference(chain, x, y_target)
+    assert_close(model.layers[0].grad, reference["dx"],
+                 "gradient of the loss passed to backward (expected 2 * (y_est - y_target))",
+                 f"y_est = {show(reference['output'])}, y_target = {show(y_target)}")
+
+
+@points(1)
+@time_limit(10)
+def test_forward_chain(student, rng, chain):
+    chain = draw_chain(rng, chain)
+    x, target = _draw_data(rng, "vector")
+    model = student.my_composition(build_chain(student, chain))
+    result = model.forward(x)
+    assert_close(result, chain_reference(chain, x, target)["output"], "my_composition.forward",
+                 f"layers {describe_chain(chain)}, x = {show(x)}")
+
+
+@points(2)
+@time_limit(10)
+def test_backward_parameter_gradients(student, rng, chain):
+    chain = draw_chain(rng, chain)
+    x, target = _draw_data(rng, "scalar")
+    model, _, _ = _run(student, chain, x, target)
+    reference = chain_reference(chain, x, target)
+    layers = model.layers
+    for index, ((spec, _), expected) in enumerate(zip(chain, reference["dparams"])):
+        if spec.param:
+            assert_close(layers[index].grad, expected,
+                         f"after my_composition.backward(), layer {index} ({spec.name}) .grad",
+                         f"layers {describe_chain(chain)}, x = {show(x)}, y_target = {show(target)}")
+
+
+@points(1)
+@time_limit(10)
+def test_backward_on_arrays(student, rng, chain):
+    # A leading add_bias stores d loss / d x element by element in its .grad.
+    chain = draw_chain(rng, [ADD_BIAS] + chain)
+    x, target = _draw_data(rng, "vector")
+    model, _, _ = _run(student, chain, x, target)
+    reference = chain_reference(chain, x, target)
+    context = f"layers {describe_chain(chain)}, x = {show(x)}, y_target = {show(target)}"
+    layers = model.layers
+    assert_close(layers[0].grad, reference["dx"], "d loss / d x (the .grad of the leading add_bias)", context)
+    for index, ((spec, _), expected) in enumerate(zip(chain, reference["dparams"])):
+        if spec.param and index > 0:
+            grad = layers[index].grad
+            summed = np.sum(grad) if isinstance(grad, np.ndarray) else grad
+            assert_close(summed, expected, f"layer {index} ({spec.name}) .grad, summed over the array", context)
+
+
+@points(2)
+@time_limit(10)
+def test_step_updates_every_layer(student, rng, step_chain):
+    chain = draw_chain(rng, step_chain)
+    x, target = _draw_data(rng, "scalar")
+    model, _, _ = _run(student, chain, x, target)
+    learning_rate = float(rng.uniform(0.01, 0.05))
+    model.step(learning_rate)
+    reference = chain_reference(chain, x, target)
+    layers = model.layers
+    for index, ((spec, value), grad) in enumerate(zip(chain, reference["dparams"])):
+        if spec.param:
+            assert_close(getattr(layers[index], spec.param), value - learning_rate * grad,
+                         f"layer {index} ({spec.name}) .{spec.param} after my_composition.step({learning_rate:.4g})",
+                         f"layers {describe_chain(chain)}, x = {show(x)}, y_target = {show(target)}")

@@ -1,0 +1,93 @@
+"""The challenge graders: solution, stub, bugs, a fit that never returns, and
+the solution and the grader's own SGD over many hidden draws."""
+from __future__ import annotations
+
+import numpy as np
+import nbformat
+import pytest
+
+from autograder.graders.challenge.test_fit import (TOLERANCE, hidden_challenge1, hidden_challenge2, model_output,
+                                                  multistart_sgd)
+from autograder.notebook import load_code_cells
+from autograder.sandbox.session import Limits, Sandbox, Student
+from autograder.variants import solution_code
+from autograder.variants.challenge import BUGS, LOOPS_FOREVER
+from conftest import base_name, not_passed, released, solution
+
+
+@pytest.fixture(scope="module")
+def solution_result(grade):
+    return grade("challenge", solution("challenge"))
+
+
+def test_solution_scores_full_marks(solution_result):
+    assert solution_result.max_score > 40
+    assert not_passed(solution_result) == [], [(t.name, t.message) for t in solution_result.tests if t.outcome != "passed"]
+    assert solution_result.notes == [], solution_result.notes
+
+
+def test_stub_scores_zero_on_every_test(grade, solution_result):
+    result = grade("challenge", released("challenge"))
+    assert [t.name for t in result.tests] == [t.name for t in solution_result.tests]
+    assert result.score == 0 and all(t.outcome == "failed" for t in result.tests)
+
+
+@pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
+def test_bug_loses_the_points_of_its_test(grade, make_variant, variant):
+    result = grade("challenge", make_variant("challenge", variant))
+    failing = not_passed(result)
+    assert set(variant.targets) <= {base_name(n) for n in failing}, f"{variant.description}: {failing}"
+    others = [n for n in failing if base_name(n) not in variant.targets]
+    assert len(others) <= variant.max_other_failures, f"{variant.description}: {others}"
+    assert 0 < result.score < result.max_score
+
+
+def test_fit_that_never_returns_is_stopped_and_the_rest_still_runs(grade, make_variant):
+    result = grade("challenge", make_variant("challenge", LOOPS_FOREVER),
+                   limits=Limits(cell_seconds=3, max_test_seconds=5))
+    outcomes = {t.name: t for t in result.tests}
+    for draw in range(3):
+        test = outcomes[f"test_fit::test_fit_challenge1[{draw}]"]
+        assert test.outcome == "timeout" and "fit_challenge1" in test.message, test.message
+    later = [t for t in result.tests if t.name.startswith("test_fit::test_fit_challenge2")]
+    assert later and all(t.outcome == "passed" for t in later), [(t.name, t.message) for t in later]
+    assert all(t.outcome == "passed" for t in result.tests if t.name.startswith("test_layers"))
+    assert any("check_fit1" in note and "skipped" in note for note in result.notes), result.notes
+
+
+@pytest.fixture(scope="module")
+def solution_namespace():
+    """The solution's code run here, in the test process (it is ours, not a student's)."""
+    notebook = nbformat.read(str(solution("challenge")), as_version=4)
+    namespace: dict = {}
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and (grade_id in {"imports", "backprop_layers", "my_cos"}
+                                         or grade_id.startswith("fit_challenge")):
+            exec(solution_code(cell.source), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_solution_fits_recover_every_draw(solution_namespace, seed):
+    rng = np.random.default_rng(seed)
+    xx = np.arange(-10, 10, 0.01)
+    truth1 = hidden_challenge1(rng)
+    w, b = solution_namespace["fit_challenge1"](xx, model_output(1.0, **truth1))
+    assert abs(w - truth1["w"]) <= TOLERANCE and abs(b - truth1["b"]) <= TOLERANCE, (truth1, w, b)
+    truth2 = hidden_challenge2(rng)
+    p, w, b = solution_namespace["fit_challenge2"](xx, model_output(**truth2))
+    assert all(abs(got - truth2[k]) <= TOLERANCE for k, got in (("p", abs(p)), ("w", w), ("b", b))), (truth2, p, w, b)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_grader_multistart_sgd_recovers_draws_through_the_solution(zygote, tmp_path, seed):
+    sandbox = Sandbox(zygote, load_code_cells(solution("challenge")), tmp_path)
+    try:
+        sandbox.set_time_limit(120)
+        rng = np.random.default_rng(1000 + seed)
+        truth = hidden_challenge2(rng)
+        found = multistart_sgd(Student(sandbox), sandbox, rng, model_output(**truth))
+        assert all(abs(found[k] - truth[k]) <= TOLERANCE for k in truth), (truth, found)
+    finally:
+        sandbox.close()
