@@ -55,7 +55,14 @@ def strip_magics(source: str) -> str | None:
     return "\n".join(out) + "\n"
 
 
-def load_code_cells(path: Path) -> list[Cell]:
+@dataclass(frozen=True)
+class ManualAnswer:
+    number: int
+    grade_id: str
+    points: float
+
+
+def load_notebook(path: Path) -> nbformat.NotebookNode:
     path = Path(path)
     if not path.is_file():
         raise NotebookError(f"no notebook at {path}")
@@ -69,6 +76,21 @@ def load_code_cells(path: Path) -> list[Cell]:
     except Exception as exc:  # nbformat raises many kinds for broken files
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise NotebookError(f"the file is not a readable Jupyter notebook: {reason[:300]}") from None
+    return notebook
+
+
+def manual_answers(notebook: nbformat.NotebookNode) -> list[ManualAnswer]:
+    """Answers nbgrader marks as graded by hand (grade and solution cells that are not auto-gradable)."""
+    answers = []
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        meta = cell.get("metadata", {}).get("nbgrader") or {}
+        if meta.get("grade") and meta.get("solution"):
+            answers.append(ManualAnswer(number, str(meta.get("grade_id", "")), float(meta.get("points", 0) or 0)))
+    return answers
+
+
+def load_code_cells(path: Path, notebook: nbformat.NotebookNode | None = None) -> list[Cell]:
+    notebook = notebook if notebook is not None else load_notebook(path)
     cells = []
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":

@@ -35,6 +35,23 @@ def not_passed(result: SubmissionResult) -> list[str]:
     return [t.name for t in result.tests if t.outcome != "passed"]
 
 
+def _targets(target: str, test_name: str) -> bool:
+    """A variant's target names a test ('test_step') or one case ('test_fit[fit_nn]')."""
+    local = test_name.split("::")[-1]
+    return target in (local, base_name(test_name))
+
+
+def assert_bug_caught(result: SubmissionResult, variant: Variant) -> None:
+    """The bug loses the points of every test it targets, and only a bounded number of others."""
+    failing = not_passed(result)
+    missed = [t for t in variant.targets if not any(_targets(t, name) for name in failing)]
+    assert not missed, f"{variant.description}: {missed} still passed"
+    others = [n for n in failing if not any(_targets(t, n) for t in variant.targets)]
+    assert len(others) <= variant.max_other_failures, (
+        f"{variant.description}: {len(others)} untargeted tests failed: {others}")
+    assert 0 < result.score < result.max_score, (result.score, result.max_score)
+
+
 @pytest.fixture(scope="session")
 def zygote():
     with Zygote() as template:

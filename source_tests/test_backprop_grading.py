@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.variants.backprop import BUGS, COURSE_STYLE
-from conftest import base_name, not_passed, released, solution
+from conftest import assert_bug_caught, base_name, not_passed, released, solution
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def test_solution_scores_full_marks(solution_result):
     assert solution_result.max_score > 30, f"suspiciously few points: {solution_result.max_score}"
     assert not_passed(solution_result) == [], [t for t in solution_result.tests if t.outcome != "passed"]
     assert solution_result.score == solution_result.max_score
-    assert solution_result.notes == [], solution_result.notes
+    assert [n for n in solution_result.notes if "graded by hand" not in n] == [], solution_result.notes
 
 
 def test_stub_scores_zero_on_every_test(grade, solution_result):
@@ -35,14 +35,7 @@ def test_course_style_solution_passes_all_it_implements(grade, make_variant):
 
 @pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
 def test_bug_loses_the_points_of_its_test(grade, make_variant, variant):
-    result = grade("backprop", make_variant("backprop", variant))
-    failing = not_passed(result)
-    missed_targets = set(variant.targets) - {base_name(n) for n in failing}
-    assert not missed_targets, f"{variant.description}: {sorted(missed_targets)} still passed"
-    others = [n for n in failing if base_name(n) not in variant.targets]
-    assert len(others) <= variant.max_other_failures, (
-        f"{variant.description}: {len(others)} untargeted tests failed: {others}")
-    assert 0 < result.score < result.max_score
+    assert_bug_caught(grade("backprop", make_variant("backprop", variant)), variant)
 
 
 def test_failure_messages_name_the_layer_input_and_values(grade, make_variant):

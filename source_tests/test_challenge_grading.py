@@ -12,7 +12,7 @@ from autograder.notebook import load_code_cells
 from autograder.sandbox.session import Limits, Sandbox, Student
 from autograder.variants import solution_code
 from autograder.variants.challenge import BUGS, LOOPS_FOREVER
-from conftest import base_name, not_passed, released, solution
+from conftest import assert_bug_caught, not_passed, released, solution
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def solution_result(grade):
 def test_solution_scores_full_marks(solution_result):
     assert solution_result.max_score > 40
     assert not_passed(solution_result) == [], [(t.name, t.message) for t in solution_result.tests if t.outcome != "passed"]
-    assert solution_result.notes == [], solution_result.notes
+    assert [n for n in solution_result.notes if "graded by hand" not in n] == [], solution_result.notes
 
 
 def test_stub_scores_zero_on_every_test(grade, solution_result):
@@ -34,12 +34,7 @@ def test_stub_scores_zero_on_every_test(grade, solution_result):
 
 @pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
 def test_bug_loses_the_points_of_its_test(grade, make_variant, variant):
-    result = grade("challenge", make_variant("challenge", variant))
-    failing = not_passed(result)
-    assert set(variant.targets) <= {base_name(n) for n in failing}, f"{variant.description}: {failing}"
-    others = [n for n in failing if base_name(n) not in variant.targets]
-    assert len(others) <= variant.max_other_failures, f"{variant.description}: {others}"
-    assert 0 < result.score < result.max_score
+    assert_bug_caught(grade("challenge", make_variant("challenge", variant)), variant)
 
 
 def test_fit_that_never_returns_is_stopped_and_the_rest_still_runs(grade, make_variant):

@@ -39,12 +39,13 @@ def as_scalar(value: Any, what: str) -> float:
 
 
 def assert_close(actual: Any, expected: Any, what: str, inputs: str = "",
-                 rtol: float = RTOL, atol: float = ATOL) -> None:
-    """Fail with a message naming what was checked, its inputs and both values."""
+                 rtol: float = RTOL, atol: float = ATOL, same_shape: bool = False) -> None:
+    """Fail with a message naming what was checked, its inputs and both values.
+    With `same_shape`, the shape must match too (else only the number of values)."""
     got = as_numbers(actual, what)
     want = np.asarray(expected, dtype=np.float64)
     context = f" for {inputs}" if inputs else ""
-    if got.shape != want.shape and got.size != want.size:
+    if got.shape != want.shape and (same_shape or got.size != want.size):
         raise AssertionError(
             f"{what}{context}: expected shape {want.shape}, got shape {got.shape} ({show(actual)})")
     got = got.reshape(want.shape)

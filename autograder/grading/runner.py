@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 import pytest
 
 from ..assignments import GRADERS, Assignment
-from ..notebook import NotebookError, load_code_cells
+from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers
 from ..sandbox.session import Limits, Sandbox
 from ..sandbox.zygote import Zygote
 from .plugin import GradingPlugin
@@ -63,8 +63,10 @@ def _notes(sandbox: Sandbox, load_error: str | None) -> list[str]:
 def grade_submission(assignment: Assignment, submission: Submission, zygote: Zygote, secret: str,
                      limits: Limits | None = None) -> SubmissionResult:
     load_error = None
+    manual = []
     try:
-        cells = load_code_cells(submission.notebook)
+        notebook = load_notebook(submission.notebook)
+        cells, manual = load_code_cells(submission.notebook, notebook), manual_answers(notebook)
     except NotebookError as exc:
         cells, load_error = [], str(exc)
     result = SubmissionResult(submission.student, str(submission.notebook))
@@ -81,7 +83,9 @@ def grade_submission(assignment: Assignment, submission: Submission, zygote: Zyg
         finally:
             sandbox.close()
         result.tests = list(plugin.results.values())
-        result.notes = _notes(sandbox, load_error)
+        result.notes = _notes(sandbox, load_error) + [
+            f"cell {a.number} ({a.grade_id}) is graded by hand ({a.points:g} points): not part of this score"
+            for a in manual]
     if not result.tests:
         # The grader itself failed before any test ran: say so rather than lose the submission.
         result.tests = [TestResult("grading", 0.0, 0.0, "error", "the hidden tests could not be collected")]

@@ -11,11 +11,14 @@ Tags are one-key dicts whose key starts with "$":
   {"$d": [[key, value], ...]}               a dict
   {"$h": id, "$c": callable, "$n": type}    a handle to a student object
   {"$r": i}                                 (in a batch of calls) the result of call i
+An array tag may carry "$tensor": true (it was, or is to become, a torch
+tensor) and "$rg": requires_grad.
 """
 from __future__ import annotations
 
 import base64
 import json
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -30,6 +33,28 @@ MAX_DEPTH = 64
 
 class DecodeError(ValueError):
     """The other side sent something that is not plain data."""
+
+
+class TensorArray(np.ndarray):
+    """In the grader: the values of a torch tensor that came back from a student
+    process, with whether it required grad. Plain numbers, nothing to call."""
+
+    requires_grad: bool = False
+
+
+class TensorArg:
+    """In the grader: send `values` to the student process as a torch tensor."""
+
+    def __init__(self, values: Any, requires_grad: bool = False):
+        self.values = np.asarray(values)
+        self.requires_grad = requires_grad
+
+
+def encode_tensor(values: np.ndarray, requires_grad: bool) -> dict:
+    tag = _encode_array(np.asarray(values))
+    tag["$tensor"] = True
+    tag["$rg"] = bool(requires_grad)
+    return tag
 
 
 def _encode_array(array: np.ndarray) -> dict:
@@ -85,7 +110,21 @@ def _decode_array(spec: Any) -> np.ndarray:
     return flat.reshape(shape).copy()
 
 
-def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int = 0) -> Any:
+def _decode_tensor(array: np.ndarray, data: dict, make_tensors: bool) -> Any:
+    requires_grad = data.get("$rg") is True
+    if make_tensors:  # in the student process: a real tensor
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            tensor = torch.from_numpy(array)
+            return tensor.requires_grad_(True) if requires_grad and tensor.is_floating_point() else tensor
+        return array
+    out = array.view(TensorArray)
+    out.requires_grad = requires_grad
+    return out
+
+
+def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int = 0,
+           make_tensors: bool = False) -> Any:
     """Inverse of `encode`; `resolve` turns a handle tag into an object."""
     if _depth > MAX_DEPTH:
         raise DecodeError("value nested too deeply")
@@ -93,18 +132,19 @@ def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int 
     if data is None or kind in (bool, int, float, str):
         return data
     if kind is list:
-        return [decode(v, resolve, _depth + 1) for v in data]
+        return [decode(v, resolve, _depth + 1, make_tensors) for v in data]
     if kind is dict and len(data) >= 1:
         if "$nd" in data:
-            return _decode_array(data["$nd"])
+            array = _decode_array(data["$nd"])
+            return _decode_tensor(array, data, make_tensors) if data.get("$tensor") is True else array
         if "$t" in data and isinstance(data["$t"], list):
-            return tuple(decode(v, resolve, _depth + 1) for v in data["$t"])
+            return tuple(decode(v, resolve, _depth + 1, make_tensors) for v in data["$t"])
         if "$d" in data and isinstance(data["$d"], list):
             out = {}
             for pair in data["$d"]:
                 if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str):
                     raise DecodeError("malformed dict")
-                out[pair[0]] = decode(pair[1], resolve, _depth + 1)
+                out[pair[0]] = decode(pair[1], resolve, _depth + 1, make_tensors)
             return out
         if resolve is not None and (type(data.get("$h")) is int or type(data.get("$r")) is int):
             return resolve(data)

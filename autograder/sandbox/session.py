@@ -17,7 +17,7 @@ from typing import Any
 
 from ..notebook import Cell, NotebookError
 from .channel import Channel, ChannelClosed, ChannelTimeout, MessageTooLarge
-from .codec import DecodeError, decode, encode
+from .codec import DecodeError, TensorArg, decode, encode, encode_tensor
 from .errors import StudentCrashed, StudentError, StudentTimeout
 from .zygote import Zygote
 
@@ -228,6 +228,8 @@ class Sandbox:
                 return value._tag()
             if isinstance(value, Earlier):
                 return {"$r": value.index}
+            if isinstance(value, TensorArg):
+                return encode_tensor(value.values, value.requires_grad)
             raise TypeError(f"cannot send {type(value).__name__} to the student process")
         encoded = {"args": encode(list(args), handle_for)}
         if kwargs:
@@ -245,7 +247,7 @@ class Sandbox:
 
     def put(self, value: Any) -> "Remote":
         """A copy of `value` that lives in the student process (to check it is not mutated)."""
-        return self.request({"op": "put", "value": encode(value)}, "storing an input")
+        return self.request({"op": "put", "value": self.encode_args((value,), {})["args"][0]}, "storing an input")
 
     def fetch(self, remote: "Remote") -> Any:
         """The current value of a plain-data object living in the student process."""

@@ -14,7 +14,7 @@ import traceback
 from typing import Any
 
 from .channel import Channel, ChannelClosed
-from .codec import decode, encode
+from .codec import decode, encode, encode_tensor
 
 MAX_TEXT = 4000
 
@@ -50,10 +50,8 @@ class Worker:
     # -- handles -------------------------------------------------------
     def _handle_for(self, obj: Any) -> dict:
         torch = sys.modules.get("torch")
-        if torch is not None and isinstance(obj, torch.Tensor):
-            tag = encode(obj.detach().cpu().numpy().copy())
-            tag["$rg"] = bool(obj.requires_grad)
-            return tag
+        if torch is not None and isinstance(obj, torch.Tensor) and obj.layout == torch.strided:
+            return encode_tensor(obj.detach().cpu().resolve_conj().resolve_neg().numpy().copy(), obj.requires_grad)
         key = id(obj)
         hid = self.handle_ids.get(key)
         if hid is None:
@@ -61,6 +59,13 @@ class Worker:
             self.objects[hid] = obj  # keeps it alive, so id() is not reused
             self.handle_ids[key] = hid
         return {"$h": hid, "$c": callable(obj), "$n": type(obj).__name__}
+
+    def _plain_tensor(self, obj: Any) -> dict:
+        """For `fetch`: tensors are plain data too; anything else is refused."""
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(obj, torch.Tensor):
+            return self._handle_for(obj)
+        raise TypeError(f"a {type(obj).__name__} is not plain data")
 
     def _resolve(self, tag: dict, earlier: list | None = None) -> Any:
         try:
@@ -72,8 +77,8 @@ class Worker:
 
     def _args(self, message: dict, earlier: list | None = None) -> tuple[list, dict]:
         resolve = lambda tag: self._resolve(tag, earlier)  # noqa: E731
-        args = decode(message.get("args", []), resolve)
-        kwargs = decode(message["kwargs"], resolve) if message.get("kwargs") else {}
+        args = decode(message.get("args", []), resolve, make_tensors=True)
+        kwargs = decode(message["kwargs"], resolve, make_tensors=True) if message.get("kwargs") else {}
         return args, kwargs
 
     # -- requests ------------------------------------------------------
@@ -102,7 +107,7 @@ class Worker:
 
     def op_setattr(self, message: dict) -> Any:
         target = self._resolve(message["target"])
-        setattr(target, message["name"], decode(message["value"], self._resolve))
+        setattr(target, message["name"], decode(message["value"], self._resolve, make_tensors=True))
 
     def op_call(self, message: dict) -> Any:
         target = self._resolve(message["target"])
@@ -128,7 +133,7 @@ class Worker:
         return target[decode(message["key"], self._resolve)]
 
     def op_put(self, message: dict) -> Any:
-        value = decode(message["value"], self._resolve)
+        value = decode(message["value"], self._resolve, make_tensors=True)
         return _Stored(value)
 
     def op_fetch(self, message: dict) -> Any:
@@ -148,7 +153,7 @@ class Worker:
         if result is _Method:
             return {"ok": True, "method": True}
         if isinstance(result, _Plain):
-            return {"ok": True, "value": encode(result.value)}
+            return {"ok": True, "value": encode(result.value, self._plain_tensor)}
         if isinstance(result, _Stored):
             return {"ok": True, "value": self._store(result.value)}
         return {"ok": True, "value": encode(result, self._handle_for)}
