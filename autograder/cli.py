@@ -8,14 +8,30 @@ import time
 from pathlib import Path
 
 from .assignments import UnknownAssignment, get_assignment
-from .grading.results import SubmissionResult, csv_text, feedback_markdown, grade_table, save_json, write_atomic
-from .grading.runner import course_secret, grade_all
+from .grading.results import SubmissionResult, grade_table
+from .grading.runner import SECRET_FILE, Submission, course_secret, grade_all
+from .grading.store import ResultStore
+from .sandbox.session import GIB, Limits
 from .nbgrader_ops import NbgraderError, collect, release
 from .submissions import NoSuchPath, from_course, from_paths
 
 
-def _safe_name(student: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student) or "student"
+# Course folders a student process must not see (other students' work, solutions, results).
+COURSE_PRIVATE = ("solutions", "source", "submitted", "autograded", "feedback", "reports", "gradebook.db", SECRET_FILE)
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    defaults = Limits()
+    return Limits(
+        test_seconds=defaults.test_seconds,
+        max_test_seconds=args.max_test_seconds,
+        submission_seconds=args.submission_seconds,
+        cell_seconds=args.cell_seconds,
+        notebook_seconds=args.notebook_seconds,
+        memory_bytes=int(args.memory_gib * GIB),
+        file_bytes=int(args.file_mib * 1024**2),
+        processes=args.processes,
+    )
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -25,22 +41,28 @@ def cmd_grade(args: argparse.Namespace) -> int:
         submissions = from_paths([Path(p) for p in args.paths], assignment.name)
     else:
         submissions = from_course(course_dir, assignment.name)
-    out = Path(args.output) if args.output else course_dir / "reports" / assignment.name
-    results: list[SubmissionResult] = []
+    out = (Path(args.output) if args.output else course_dir / "reports" / assignment.name).resolve()
+    secret = course_secret(course_dir)
+    store = ResultStore(out, assignment, secret)
     started = time.monotonic()
 
-    def save(result: SubmissionResult) -> None:
-        # Written before the next submission starts: nothing graded is ever lost.
-        name = _safe_name(result.student)
-        save_json(out / "results" / f"{name}.json", result.to_json())
-        write_atomic(out / "feedback" / f"{name}.md", feedback_markdown(result, assignment.name))
-        results.append(result)
-        write_atomic(out / "grades.csv", csv_text(results))
+    def previous(submission: Submission) -> SubmissionResult | None:
+        result = None if args.fresh else store.previous(submission)
+        if result is not None:
+            store.add(result)
+            print(f"kept {result.student}: {result.score:g}/{result.max_score:g} (already graded)", file=sys.stderr)
+        return result
+
+    def save(submission: Submission, result: SubmissionResult) -> None:
+        # On disk before the next submission starts: nothing graded is ever lost.
+        store.save(submission, result)
         print(f"graded {result.student}: {result.score:g}/{result.max_score:g} "
               f"({time.monotonic() - started:.1f} s so far)", file=sys.stderr)
 
-    grade_all(assignment, submissions, course_secret(course_dir), save, zygote_log=None)
-    save_json(out / "results.json", [r.to_json() for r in results])
+    hidden = [course_dir / name for name in COURSE_PRIVATE] + [out]
+    grade_all(assignment, submissions, secret, save, _limits(args), previous=previous, hidden=hidden)
+    store.finish()
+    results = store.results
     if args.json:
         json.dump([r.to_json() for r in results], sys.stdout, indent=2)
         print()
@@ -78,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     grade.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
     grade.add_argument("--output", help="where to write results (default: COURSE_DIR/reports/ASSIGNMENT)")
+    grade.add_argument("--fresh", action="store_true",
+                       help="grade everything again (default: keep results already on disk for unchanged notebooks)")
+    limits = grade.add_argument_group("limits on each student process")
+    defaults = Limits()
+    limits.add_argument("--max-test-seconds", type=float, default=None,
+                        help="cap on every test's own time limit (default: the tests' limits)")
+    limits.add_argument("--submission-seconds", type=float, default=defaults.submission_seconds)
+    limits.add_argument("--cell-seconds", type=float, default=defaults.cell_seconds)
+    limits.add_argument("--notebook-seconds", type=float, default=defaults.notebook_seconds)
+    limits.add_argument("--memory-gib", type=float, default=defaults.memory_bytes / GIB)
+    limits.add_argument("--file-mib", type=float, default=defaults.file_bytes / 1024**2,
+                        help="largest file a student process may write, printed output included")
+    limits.add_argument("--processes", type=int, default=defaults.processes,
+                        help="processes and threads (when the grader runs as root)")
     grade.set_defaults(func=cmd_grade)
 
     for name, func, text in (("release", cmd_release, "generate and release an assignment with nbgrader"),

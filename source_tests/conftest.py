@@ -9,7 +9,7 @@ import pytest
 
 from autograder.assignments import get_assignment
 from autograder.grading.results import SubmissionResult
-from autograder.grading.runner import Submission, grade_submission
+from autograder.grading.runner import Submission, grade_submission, make_fence
 from autograder.sandbox.session import Limits
 from autograder.sandbox.zygote import Zygote
 from autograder.variants import Variant, write_variant
@@ -59,11 +59,17 @@ def zygote():
 
 
 @pytest.fixture(scope="session")
-def grade(zygote) -> Callable[..., SubmissionResult]:
+def fence() -> dict:
+    """Student processes fenced in as `autograder grade` does it (hidden folders, own user id as root)."""
+    return make_fence([REPO / "solutions"])
+
+
+@pytest.fixture(scope="session")
+def grade(zygote, fence) -> Callable[..., SubmissionResult]:
     def _grade(assignment: str, notebook: Path, student: str = "student",
                limits: Limits | None = None) -> SubmissionResult:
         return grade_submission(get_assignment(assignment), Submission(student, Path(notebook)),
-                                zygote, SECRET, limits)
+                                zygote, SECRET, limits, fence)
     return _grade
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Callable, Iterable
 import pytest
 
 from ..assignments import GRADERS, Assignment
+from ..sandbox.isolation import free_sandbox_uid
 from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers
 from ..sandbox.session import Limits, Sandbox
 from ..sandbox.zygote import Zygote
@@ -41,11 +43,31 @@ def course_secret(course_dir: Path) -> str:
     return path.read_text().strip()
 
 
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def make_fence(hidden: Iterable[Path] = ()) -> dict:
+    """How student processes are fenced in (see sandbox/isolation.py): the
+    folders and files they must not see, and, when the grader runs as root,
+    an unprivileged user id of their own."""
+    fence = {"hide": [str(GRADERS), str(PACKAGE / "variants"), *(str(Path(p).resolve()) for p in hidden)],
+             "read_only": [str(PACKAGE), sys.prefix, sys.base_prefix]}
+    if os.geteuid() == 0:
+        uid = free_sandbox_uid()
+        fence.update(uid=uid, gid=uid)
+    return fence
+
+
 def _copy_submission_folder(source: Path, workdir: Path) -> None:
     """The student's own files (data they read), minus anything oversized."""
     for item in source.iterdir():
         if item.is_file() and not item.is_symlink() and item.stat().st_size <= MAX_COPIED_FILE:
             shutil.copy2(item, workdir / item.name)
+
+
+def _give_to(workdir: Path, uid: int) -> None:
+    for path in [workdir, *workdir.rglob("*")]:
+        os.chown(path, uid, uid, follow_symlinks=False)
 
 
 def _notes(sandbox: Sandbox, load_error: str | None) -> list[str]:
@@ -61,7 +83,7 @@ def _notes(sandbox: Sandbox, load_error: str | None) -> list[str]:
 
 
 def grade_submission(assignment: Assignment, submission: Submission, zygote: Zygote, secret: str,
-                     limits: Limits | None = None) -> SubmissionResult:
+                     limits: Limits | None = None, fence: dict | None = None) -> SubmissionResult:
     load_error = None
     manual = []
     try:
@@ -73,7 +95,9 @@ def grade_submission(assignment: Assignment, submission: Submission, zygote: Zyg
     with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
         if load_error is None:
             _copy_submission_folder(submission.notebook.parent, Path(workdir))
-        sandbox = Sandbox(zygote, cells, Path(workdir), limits, load_error=load_error)
+        if fence and fence.get("uid") is not None:
+            _give_to(Path(workdir), int(fence["uid"]))
+        sandbox = Sandbox(zygote, cells, Path(workdir), limits, load_error=load_error, fence=fence)
         plugin = GradingPlugin(sandbox, f"{secret}|{assignment.name}|{submission.student}")
         args = [*map(str, assignment.test_files()), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
                 "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
@@ -83,6 +107,8 @@ def grade_submission(assignment: Assignment, submission: Submission, zygote: Zyg
         finally:
             sandbox.close()
         result.tests = list(plugin.results.values())
+        for problem in sandbox.isolation_problems:
+            print(f"autograder: warning: student process not fully isolated: {problem}", file=sys.stderr)
         result.notes = _notes(sandbox, load_error) + [
             f"cell {a.number} ({a.grade_id}) is graded by hand ({a.points:g} points): not part of this score"
             for a in manual]
@@ -100,13 +126,19 @@ def notebook_digest(path: Path) -> str:
 
 
 def grade_all(assignment: Assignment, submissions: Iterable[Submission], secret: str,
-              on_result: Callable[[SubmissionResult], None], limits: Limits | None = None,
-              zygote_log: Path | None = None) -> list[SubmissionResult]:
-    """Grade one after another from one warm template; `on_result` saves each as it comes."""
+              on_result: Callable[[Submission, SubmissionResult], None], limits: Limits | None = None,
+              previous: Callable[[Submission], SubmissionResult | None] | None = None,
+              hidden: Iterable[Path] = (), zygote_log: Path | None = None) -> list[SubmissionResult]:
+    """Grade one after another from one warm template. `previous` returns a
+    result already on disk (then the submission is not graded again);
+    `on_result` saves each new one before the next starts."""
     results = []
+    fence = make_fence(hidden)
     with Zygote(zygote_log) as zygote:
         for submission in submissions:
-            result = grade_submission(assignment, submission, zygote, secret, limits)
-            on_result(result)
+            result = previous(submission) if previous else None
+            if result is None:
+                result = grade_submission(assignment, submission, zygote, secret, limits, fence)
+                on_result(submission, result)
             results.append(result)
     return results

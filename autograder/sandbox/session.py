@@ -31,8 +31,10 @@ class Limits:
     submission_seconds: float = 900.0  # all of one submission's tests together
     cell_seconds: float = 120.0
     notebook_seconds: float = 300.0
-    memory_bytes: int | None = 8 * GIB
-    file_bytes: int | None = 256 * 1024**2
+    memory_bytes: int | None = 8 * GIB  # address space of a student process
+    file_bytes: int | None = 64 * 1024**2  # each file it writes, its printed output included
+    processes: int | None = 128  # processes and threads of the student user (root mode only)
+    open_files: int | None = 256
     max_message_bytes: int = 256 * 1024**2
     max_restarts: int = 50  # the submission's time budget usually ends it first
 
@@ -55,9 +57,11 @@ class _Process:
 
 class Sandbox:
     def __init__(self, zygote: Zygote, cells: list[Cell], workdir: Path, limits: Limits | None = None,
-                 load_error: str | None = None):
+                 load_error: str | None = None, fence: dict | None = None):
         self.zygote = zygote
         self.load_error = load_error
+        self.fence = fence or {}  # isolation.py: folders to hide, user id to run as
+        self.isolation_problems: list[str] = []
         self.cells = cells
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
@@ -88,10 +92,19 @@ class Sandbox:
         self._run_notebook()
 
     def _spawn(self) -> None:
-        limits = {"memory": self.limits.memory_bytes, "file_size": self.limits.file_bytes}
-        pid, sock = self.zygote.spawn(self.workdir, self.log, limits)
+        limits = {"memory": self.limits.memory_bytes, "file_size": self.limits.file_bytes,
+                  "open_files": self.limits.open_files}
+        if self.fence.get("uid") is not None:  # the process cap counts per user: only with a user of our own
+            limits["processes"] = self.limits.processes
+        pid, sock = self.zygote.spawn(self.workdir, self.log, limits, self.fence)
         self.generation += 1
         self.process = _Process(pid, Channel(sock, self.limits.max_message_bytes), self.generation)
+        self._arm(30.0)
+        try:
+            hello = self._exchange(None)
+        finally:
+            self._disarm()
+        self.isolation_problems = [str(p) for p in hello.get("problems", [])][:10]
 
     def _run_notebook(self) -> None:
         """Run every cell in order; a cell that hangs or kills the process is
@@ -140,7 +153,28 @@ class Sandbox:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self.fence.get("uid") is not None:
+            # Whatever escaped the process group (setsid, double fork) runs as the student user.
+            from .isolation import kill_user_processes
+
+            kill_user_processes(int(self.fence["uid"]))
         process.channel.close()
+
+    def _how_it_ended(self, pid: int) -> str:
+        status = self.zygote.exit_status(pid)
+        if status is None:
+            return "the notebook's process ended unexpectedly"
+        if os.WIFEXITED(status):
+            return f"the notebook's process exited with code {os.WEXITSTATUS(status)} (os._exit or exit)"
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+            hint = {"SIGSEGV": "a crash, for instance recursion too deep for the C stack",
+                    "SIGABRT": "an abort, for instance memory exhausted inside a library",
+                    "SIGXCPU": "the CPU time limit", "SIGXFSZ": "the file size limit",
+                    "SIGKILL": "killed, by a limit or by the code itself"}.get(name, "a signal")
+            return f"the notebook's process was ended by {name} ({hint})"
+        return "the notebook's process ended unexpectedly"
 
     # -- time limits ----------------------------------------------------
     def _arm(self, seconds: float) -> None:
@@ -182,19 +216,20 @@ class Sandbox:
         self._disarm()
 
     # -- requests -------------------------------------------------------
-    def _exchange(self, message: dict) -> dict:
+    def _exchange(self, message: dict | None) -> dict:
+        """Send `message` (None: only read) and return the reply."""
         process = self.process
         if process is None:
             raise StudentCrashed("the notebook's process is not running")
         try:
-            process.channel.send(message)
+            if message is not None:
+                process.channel.send(message)
             reply = process.channel.recv()
         except (ChannelTimeout, ChannelClosed):
             self.kill()
             if process.generation in self._expired:
                 raise StudentTimeout("did not finish within the time limit") from None
-            raise StudentCrashed(
-                "the notebook's process ended unexpectedly (exit, crash, kill or a memory limit)") from None
+            raise StudentCrashed(self._how_it_ended(process.pid)) from None
         except (DecodeError, MessageTooLarge) as exc:
             self.kill()
             raise StudentCrashed(f"the notebook's process sent back something unreadable: {exc}") from None

@@ -37,6 +37,14 @@ def _describe(exc: BaseException) -> dict:
         message = f"the code called exit({_safe_str(exc.code)})"
     else:
         message = _safe_str(exc)
+    # Name the limit a failure comes from, when it is one of ours.
+    errno = getattr(exc, "errno", None)
+    if isinstance(exc, MemoryError):
+        message += " (the memory limit of the notebook's process was reached)"
+    elif errno == 27:  # EFBIG
+        message += " (the limit on the size of files and printed output was reached)"
+    elif errno == 11 and "fork" in "".join(traceback.format_tb(exc.__traceback__))[-2000:]:
+        message += " (the limit on the number of processes was reached)"
     return {"type": kind, "message": message, "traceback": text[-MAX_TEXT:]}
 
 

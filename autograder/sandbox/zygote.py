@@ -15,10 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from . import isolation
 from .channel import Channel
 from .codec import dumps, loads
+from .worker import Worker  # loaded before any folder is hidden from the student
 
 # Environment variables a student process may see; everything else is dropped.
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "PYTHONPATH", "USER", "LOGNAME")
@@ -28,6 +31,7 @@ RLIMITS = {
     "file_size": resource.RLIMIT_FSIZE,
     "processes": resource.RLIMIT_NPROC,
     "cpu": resource.RLIMIT_CPU,
+    "open_files": resource.RLIMIT_NOFILE,
 }
 
 
@@ -36,6 +40,22 @@ class ZygoteError(RuntimeError):
 
 
 # -- inside the template process -----------------------------------------
+_exit_statuses: dict[int, int] = {}  # pid -> wait status, for the grader's questions
+
+
+def _reap(signum: int, frame) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _exit_statuses[pid] = status
+        if len(_exit_statuses) > 4096:
+            _exit_statuses.pop(next(iter(_exit_statuses)))
+
+
 def _warm_up() -> None:
     import matplotlib
 
@@ -45,13 +65,27 @@ def _warm_up() -> None:
     import torch
 
     torch.set_num_threads(1)
+    isolation.libc()  # found now: looking it up later would run ldconfig in the student process
 
 
 def _enter_student(request: dict, child_end: socket.socket) -> None:
-    """Become a student process: own session, own folder, own output log, limits."""
+    """Become a student process: own session, fenced in as far as the system
+    allows (see isolation.py), own folder, own output log, limits."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead of killing
     os.setsid()
-    os.chdir(request["workdir"])
+    problems = []
+    fence = request.get("isolation") or {}
+    if fence:
+        as_root = os.geteuid() == 0
+        try:
+            isolation.enter_namespaces(as_root)
+            problems += isolation.hide(fence.get("hide", []))
+            if fence.get("uid") is not None:
+                problems += isolation.expose(isolation.python_paths())
+            problems += isolation.read_only(fence.get("read_only", []))
+        except OSError as exc:
+            problems.append(f"no private mount namespace: {exc}")
     log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -60,9 +94,15 @@ def _enter_student(request: dict, child_end: socket.socket) -> None:
     for name, value in request.get("limits", {}).items():
         if value is not None and name in RLIMITS:
             resource.setrlimit(RLIMITS[name], (int(value), int(value)))
-    from .worker import Worker
-
-    Worker(Channel(child_end)).serve()
+    if fence.get("uid") is not None:
+        isolation.drop_privileges(int(fence["uid"]), int(fence["gid"]))
+    if fence:
+        isolation.no_new_privileges()
+        isolation.die_with_parent()
+    os.chdir(request["workdir"])
+    channel = Channel(child_end)
+    channel.send({"ok": True, "ready": True, "uid": os.getuid(), "problems": problems})
+    Worker(channel).serve()
 
 
 def _spawn(control: socket.socket, request: dict) -> None:
@@ -86,7 +126,7 @@ def _spawn(control: socket.socket, request: dict) -> None:
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     _warm_up()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    signal.signal(signal.SIGCHLD, _reap)
     control.send(dumps({"ready": True, "pid": os.getpid()}))
     while True:
         try:
@@ -98,6 +138,8 @@ def main() -> None:
         request = loads(raw)
         if request.get("op") == "spawn":
             _spawn(control, request)
+        elif request.get("op") == "status":
+            control.send(dumps({"status": _exit_statuses.get(request.get("pid"))}))
         elif request.get("op") == "exit":
             return
 
@@ -105,7 +147,8 @@ def main() -> None:
 # -- in the grader ----------------------------------------------------------
 def clean_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
-    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONDONTWRITEBYTECODE="1")
     return env
 
 
@@ -144,9 +187,11 @@ class Zygote:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def spawn(self, workdir: Path, log: Path, limits: dict | None = None) -> tuple[int, socket.socket]:
+    def spawn(self, workdir: Path, log: Path, limits: dict | None = None,
+              fence: dict | None = None) -> tuple[int, socket.socket]:
         """Fork a student process; returns its pid and the grader's socket to it."""
-        request = {"op": "spawn", "workdir": str(workdir), "log": str(log), "limits": limits or {}}
+        request = {"op": "spawn", "workdir": str(workdir), "log": str(log), "limits": limits or {},
+                   "isolation": fence or {}}
         for attempt in range(2):
             if not self.alive():
                 self.stop()
@@ -163,6 +208,21 @@ class Zygote:
                 if attempt:
                     raise ZygoteError("the template process stopped answering") from None
         raise AssertionError("unreachable")
+
+    def exit_status(self, pid: int, wait: float = 0.5) -> int | None:
+        """How a student process ended (a waitpid status), if the template saw it end."""
+        deadline = time.monotonic() + wait
+        while self.alive() and self.control is not None:
+            try:
+                self.control.settimeout(5)
+                self.control.send(dumps({"op": "status", "pid": pid}))
+                status = loads(self.control.recv(4096) or b"{}").get("status")
+            except (OSError, ValueError):
+                return None
+            if status is not None or time.monotonic() > deadline:
+                return status
+            time.sleep(0.02)
+        return None
 
     def stop(self) -> None:
         if self.control is not None:

@@ -1,0 +1,77 @@
+"""Where a batch's results live on disk, so that nothing graded is lost.
+
+Each submission's result is written atomically as soon as it is graded, with
+a fingerprint of what produced it (the notebook's bytes, the hidden tests'
+sources and the course secret). A batch started again, after a crash or a
+SIGKILL, reuses every result whose fingerprint still matches and grades only
+the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ..assignments import Assignment
+from .results import SubmissionResult, csv_text, feedback_markdown, save_json, write_atomic
+from .runner import Submission
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def graders_digest(assignment: Assignment) -> str:
+    files = sorted(assignment.tests.parent.rglob("*.py"))  # the shared checks count too
+    return _digest(*(f.read_bytes() for f in files))
+
+
+def safe_name(student: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student) or "student"
+
+
+class ResultStore:
+    def __init__(self, out: Path, assignment: Assignment, secret: str):
+        self.out = Path(out)
+        self.assignment = assignment
+        self.context = _digest(graders_digest(assignment).encode(), secret.encode())
+        self.results: list[SubmissionResult] = []
+
+    def fingerprint(self, submission: Submission) -> str:
+        try:
+            notebook = submission.notebook.read_bytes()
+        except OSError:
+            notebook = b"<missing>"
+        return _digest(self.context.encode(), submission.student.encode(), notebook)
+
+    def _paths(self, student: str) -> tuple[Path, Path]:
+        name = safe_name(student)
+        return self.out / "results" / f"{name}.json", self.out / "results" / f".{name}.fingerprint"
+
+    def previous(self, submission: Submission) -> SubmissionResult | None:
+        """The saved result of this very submission graded by these very tests, if any."""
+        result_path, print_path = self._paths(submission.student)
+        try:
+            if print_path.read_text().strip() != self.fingerprint(submission):
+                return None
+            return SubmissionResult.from_json(json.loads(result_path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, submission: Submission, result: SubmissionResult) -> None:
+        result_path, print_path = self._paths(result.student)
+        save_json(result_path, result.to_json())
+        write_atomic(self.out / "feedback" / f"{safe_name(result.student)}.md",
+                     feedback_markdown(result, self.assignment.name))
+        write_atomic(print_path, self.fingerprint(submission) + "\n")  # last: marks the result complete
+        self.add(result)
+
+    def add(self, result: SubmissionResult) -> None:
+        self.results.append(result)
+        write_atomic(self.out / "grades.csv", csv_text(self.results))
+
+    def finish(self) -> None:
+        save_json(self.out / "results.json", [r.to_json() for r in self.results])

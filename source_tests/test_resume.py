@@ -1,0 +1,88 @@
+"""Nothing is lost: a batch killed with SIGKILL half-way and started again
+grades only what is missing, and ends where an uninterrupted run ends."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+
+from autograder.variants import fill_notebook
+from autograder.variants.backprop import BUGS
+from conftest import SECRET, released, solution
+
+STUDENTS = {"amy": "solution", "bo": "bug", "cy": "stub", "di": "solution"}
+
+
+def _course(tmp_path):
+    stub = nbformat.read(str(released("backprop")), as_version=4)
+    solved = nbformat.read(str(solution("backprop")), as_version=4)
+    for student, kind in STUDENTS.items():
+        folder = tmp_path / "course" / "submitted" / student / "backprop"
+        folder.mkdir(parents=True)
+        notebook = {"stub": stub, "solution": fill_notebook(stub, solved),
+                    "bug": fill_notebook(stub, solved, BUGS[3].edits)}[kind]
+        nbformat.write(notebook, str(folder / "backprop.ipynb"))
+    return tmp_path / "course"
+
+
+def _grade(course, out, *extra, **popen):
+    env = dict(os.environ, AUTOGRADER_SECRET=SECRET)
+    args = [sys.executable, "-m", "autograder.cli", "grade", "backprop", "--json", "--course-dir", str(course),
+            "--output", str(out), *extra]
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def _scores(stdout: str) -> dict:
+    return {r["student"]: [(t["name"], t["outcome"], t["score"]) for t in r["tests"]] for r in json.loads(stdout)}
+
+
+def test_killed_batch_resumes_and_matches_an_uninterrupted_run(tmp_path):
+    course = _course(tmp_path)
+    out = tmp_path / "out"
+    first = _grade(course, out, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list((out / "results").glob(".*.fingerprint"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)  # the grader, its template and any student process
+    first.wait()
+    done = sorted(p.name for p in (out / "results").glob("*.json"))
+    assert 2 <= len(done) < len(STUDENTS), done
+    for path in (out / "results").glob("*.json"):
+        json.loads(path.read_text())  # every file on disk is whole
+
+    resumed = _grade(course, out)
+    stdout, stderr = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, stderr
+    kept = [line for line in stderr.splitlines() if line.startswith("kept ")]
+    assert len(kept) == len(done), stderr
+    assert stderr.count("graded ") == len(STUDENTS) - len(done), stderr
+
+    uninterrupted = _grade(course, tmp_path / "out2", "--fresh")
+    stdout2, stderr2 = uninterrupted.communicate(timeout=600)
+    assert uninterrupted.returncode == 0, stderr2
+    assert _scores(stdout) == _scores(stdout2)
+
+    again = _grade(course, out)
+    stdout3, stderr3 = again.communicate(timeout=600)
+    assert stderr3.count("kept ") == len(STUDENTS) and "graded " not in stderr3
+    assert _scores(stdout3) == _scores(stdout)
+
+
+def test_a_changed_notebook_is_graded_again(tmp_path):
+    course = _course(tmp_path)
+    out = tmp_path / "out"
+    first = _grade(course, out)
+    first.communicate(timeout=600)
+    notebook = course / "submitted" / "cy" / "backprop" / "backprop.ipynb"
+    nbformat.write(fill_notebook(nbformat.read(str(notebook), as_version=4),
+                                 nbformat.read(str(solution("backprop")), as_version=4)), str(notebook))
+    second = _grade(course, out)
+    stdout, stderr = second.communicate(timeout=600)
+    assert "graded cy" in stderr and stderr.count("kept ") == len(STUDENTS) - 1
+    cy = next(r for r in json.loads(stdout) if r["student"] == "cy")
+    assert cy["score"] == cy["max_score"]
