@@ -18,7 +18,7 @@ import nbformat
 import psutil
 import pytest
 
-from autograder.variants import Variant, fill_notebook
+from autograder.variants import fill_notebook
 from autograder.variants.backprop import BUGS
 from conftest import REPO, SECRET, released, solution
 
@@ -122,6 +122,12 @@ HOSTILE = [
             "        return F(0.0) if np.ndim(grad) == 0 else np.zeros_like(grad).view(Sub)\n"),)),
             outcome("test_layers::test_backward_input_gradient[my_exp-scalar]", "failed", "should be a number"),
             "numpy and float subclasses"),
+    Hostile("patched_tensor", solution_plus("", ((EXP_BACKWARD,
+            "        import torch\n        torch.Tensor.__eq__ = lambda s, o: torch.tensor(True)\n"
+            "        torch.Tensor.allclose = lambda s, *a, **k: True\n"
+            "        return torch.zeros(np.shape(grad), dtype=torch.float64)\n"),)),
+            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "expected"),
+            "a torch tensor with patched methods, holding wrong values"),
     Hostile("nan_and_inf", solution_plus("", ((EXP_BACKWARD, "        return grad * np.nan\n"),)),
             outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "non-finite"), "NaN answers"),
     Hostile("returns_grader_inputs", solution_plus("", ((EXP_BACKWARD, "        return grad\n"),)),
@@ -150,7 +156,7 @@ HOSTILE = [
     Hostile("memory_balloon", solution_plus("", ((MW_STEP, "        balloon = bytearray(64 * 2**30)\n" + MW_STEP),)),
             outcome("test_layers::test_step[multiplication_weight]", "failed", "memory limit"), "a 64 GiB allocation"),
     Hostile("deep_recursion_crash", solution_plus("import sys\nsys.setrecursionlimit(10**7)\nnested = []\n"
-                                                  "for _ in range(10**6):\n    nested = [nested]\nrepr(nested)"),
+                                                  "for _ in range(200000):\n    nested = [nested]\nrepr(nested)"),
             full, "recursion deep enough to crash the interpreter (SIGSEGV)"),
     Hostile("print_flood", solution_plus("while True:\n    print('x' * 100000)"), full, "a print flood"),
     # Reaching for what is not theirs.

@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,7 @@ class Sandbox:
 
     def _spawn(self) -> None:
         limits = {"memory": self.limits.memory_bytes, "file_size": self.limits.file_bytes,
-                  "open_files": self.limits.open_files}
+                  "open_files": self.limits.open_files, "core_file": 0}  # a crash dumps no core
         if self.fence.get("uid") is not None:  # the process cap counts per user: only with a user of our own
             limits["processes"] = self.limits.processes
         pid, sock = self.zygote.spawn(self.workdir, self.log, limits, self.fence)

@@ -32,6 +32,7 @@ RLIMITS = {
     "processes": resource.RLIMIT_NPROC,
     "cpu": resource.RLIMIT_CPU,
     "open_files": resource.RLIMIT_NOFILE,
+    "core_file": resource.RLIMIT_CORE,
 }
 
 

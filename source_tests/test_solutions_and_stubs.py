@@ -1,0 +1,52 @@
+"""Every assignment: the solution scores full marks, the released stub zero on
+every test, and hand-graded answers are reported as such."""
+from __future__ import annotations
+
+import pytest
+
+from autograder.assignments import assignment_names
+from conftest import not_passed, released, solution
+
+MIN_POINTS = {"backprop": 30, "challenge": 40, "manual_gradient": 20}
+HAND_GRADED = {"backprop": [], "challenge": ["strategy"], "manual_gradient": ["answer300"]}
+
+
+@pytest.fixture(scope="module")
+def graded(grade):
+    cache = {}
+
+    def get(assignment: str, which: str):
+        if (assignment, which) not in cache:
+            path = solution(assignment) if which == "solution" else released(assignment)
+            cache[assignment, which] = grade(assignment, path)
+        return cache[assignment, which]
+    return get
+
+
+def test_every_assignment_is_covered():
+    assert sorted(MIN_POINTS) == assignment_names()
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_solution_scores_full_marks(graded, assignment):
+    result = graded(assignment, "solution")
+    assert result.max_score >= MIN_POINTS[assignment], f"suspiciously few points: {result.max_score}"
+    assert not_passed(result) == [], [(t.name, t.message) for t in result.tests if t.outcome != "passed"]
+    assert result.score == result.max_score
+    assert [n for n in result.notes if "graded by hand" not in n] == [], result.notes
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_stub_scores_zero_on_every_test(graded, assignment):
+    result = graded(assignment, "stub")
+    assert [t.name for t in result.tests] == [t.name for t in graded(assignment, "solution").tests]
+    earned = [t.name for t in result.tests if t.outcome == "passed" or t.score > 0]
+    assert earned == [], f"the untouched stub earned points on {earned}"
+    assert all(t.outcome == "failed" for t in result.tests)
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_hand_graded_answers_are_reported_not_scored(graded, assignment):
+    notes = [n for n in graded(assignment, "solution").notes if "graded by hand" in n]
+    assert [n.split("(")[1].split(")")[0] for n in notes] == HAND_GRADED[assignment]
+    assert all("not part of this score" in n for n in notes)
