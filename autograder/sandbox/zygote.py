@@ -160,8 +160,13 @@ class Zygote:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self.control: socket.socket | None = None
+        self.ready = False
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the template process without waiting for it: it imports torch
+        while the grader does its own imports."""
+        if self.process is not None:
+            return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         try:
@@ -175,15 +180,23 @@ class Zygote:
             if log is not subprocess.DEVNULL:
                 log.close()
         self.control = ours
-        ours.settimeout(READY_TIMEOUT)
+        self.ready = False
+
+    def start(self) -> None:
+        """Start the template process (if needed) and wait until it is warm."""
+        self.launch()
+        if self.ready:
+            return
+        self.control.settimeout(READY_TIMEOUT)
         try:
-            ready = loads(ours.recv(4096) or b"{}")
+            ready = loads(self.control.recv(4096) or b"{}")
         except (socket.timeout, OSError) as exc:
             self.stop()
             raise ZygoteError(f"the template process did not start: {exc}") from None
         if not ready.get("ready"):
             self.stop()
             raise ZygoteError("the template process did not start")
+        self.ready = True
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -194,9 +207,9 @@ class Zygote:
         request = {"op": "spawn", "workdir": str(workdir), "log": str(log), "limits": limits or {},
                    "isolation": fence or {}}
         for attempt in range(2):
-            if not self.alive():
+            if self.process is not None and not self.alive():
                 self.stop()
-                self.start()
+            self.start()
             try:
                 self.control.settimeout(30)
                 self.control.send(dumps(request))
@@ -240,9 +253,10 @@ class Zygote:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+        self.ready = False
 
     def __enter__(self) -> "Zygote":
-        # Started on the first spawn: a batch of unreadable notebooks needs no template.
+        self.launch()  # warms up in the background; the first spawn waits for it
         return self
 
     def __exit__(self, *exc) -> None:

@@ -23,11 +23,18 @@ def summed_loss_grads(x, y, w, b) -> tuple[np.ndarray, np.ndarray]:
     return w_t.grad.numpy(), b_t.grad.numpy()
 
 
-def reference_descent(x, y, w0, b0, learning_rate: float, epochs: int) -> tuple[np.ndarray, float]:
-    """Batch gradient descent on the summed squared error, from (w0, b0)."""
+def reference_descent(x, y, w0, b0, learning_rate: float, epochs: int,
+                      autograd: bool = True) -> tuple[np.ndarray, float]:
+    """Batch gradient descent on the summed squared error, from (w0, b0), with
+    torch.autograd's gradient (or, for long runs that only test a step size,
+    the same gradient in closed form)."""
     w, b = np.array(w0, dtype=float).reshape(-1), float(np.sum(b0))
     for _ in range(epochs):
-        grad_w, grad_b = summed_loss_grads(x, y, w, b)
+        if autograd:
+            grad_w, grad_b = summed_loss_grads(x, y, w, b)
+        else:
+            residual = x @ w + b - y
+            grad_w, grad_b = 2 * x.T @ residual, 2 * residual.sum()
         w, b = w - learning_rate * grad_w, b - learning_rate * float(grad_b)
     return w, b
 
