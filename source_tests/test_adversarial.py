@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -178,6 +179,10 @@ HOSTILE = [
             "        raise RuntimeError(repr(found))\n"),)),
             outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "RuntimeError"),
             "reads the environment, the secret file and /proc for secrets and shows them in its error"),
+    Hostile("phones_home", solution_plus("import socket\ntry:\n"
+                                         "    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'leak')\n"
+                                         "except OSError:\n    pass"), full,
+            "connects to a server on the grader's loopback (the test's own listener)"),
     Hostile("shell_escape", stub_plus("!touch {tmp}/pwned\n%time x = 1\nx = !ls"), zero,
             "shell escapes and magics must not run"),
     Hostile("input_call", solution_plus("name = input('your name? ')"), full, "input()"),
@@ -219,7 +224,10 @@ def batch(tmp_path_factory):
     package = tmp / "pkg"
     shutil.copytree(REPO / "autograder", package / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
     course, out = tmp / "course", tmp / "out"
-    ctx = {"package": package / "autograder", "out": out, "course": course, "tmp": tmp}
+    listener = socket.create_server(("127.0.0.1", 0))  # what "phones_home" tries to reach
+    listener.setblocking(False)
+    ctx = {"package": package / "autograder", "out": out, "course": course, "tmp": tmp,
+           "port": listener.getsockname()[1]}
     for name, edits in HONEST.items():
         folder = course / "submitted" / name / "backprop"
         folder.mkdir(parents=True)
@@ -238,7 +246,14 @@ def batch(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = {r["student"]: r for r in json.loads(proc.stdout)}
     (tmp / "results.json").write_text(json.dumps(results, indent=1))  # kept for a look when a check fails
-    return {"results": results, "tmp": tmp, "package": package, "out": out, "stderr": proc.stderr}
+    try:
+        listener.accept()
+        reached = True
+    except BlockingIOError:
+        reached = False
+    listener.close()
+    return {"results": results, "tmp": tmp, "package": package, "out": out, "stderr": proc.stderr,
+            "network_reached": reached}
 
 
 def test_attacks_on_the_grader_package_changed_nothing(batch):
@@ -291,6 +306,10 @@ def test_no_secret_or_hidden_test_code_reaches_feedback(batch):
                                            ("input_call", "EOFError")])
 def test_feedback_says_which_limit_or_failure(batch, student, text):
     assert text in (batch["out"] / "feedback" / f"{student}.md").read_text()
+
+
+def test_no_submission_reached_the_network(batch):
+    assert not batch["network_reached"]
 
 
 def test_shell_escape_did_not_run(batch):

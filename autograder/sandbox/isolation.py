@@ -2,12 +2,13 @@
 
 Two modes, chosen by who runs the grader:
 
-- as root: a private mount namespace in which the hidden tests, the course
+- as root: a network namespace of its own (no network at all), and a
+  private mount namespace in which the hidden tests, the course
   folder and the results are covered by empty tmpfs mounts, then a drop to
   an unprivileged user id of the grader's own (no other process on the
   machine has it), no new privileges, and a cap on its number of processes;
-- as anyone else: an unprivileged user namespace with the same private mount
-  namespace (the same folders covered), where the kernel allows one; the
+- as anyone else: an unprivileged user namespace with the same network and
+  mount namespaces (the same folders covered), where the kernel allows one; the
   process keeps the grader's user id, so the process cap is not set.
 
 Every step that fails is reported back as a string, never silently skipped.
@@ -19,6 +20,7 @@ import ctypes.util
 import os
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
@@ -53,12 +55,14 @@ def _write(path: str, text: str) -> None:
 
 
 def enter_namespaces(as_root: bool) -> None:
-    """A private mount namespace (inside a new user namespace when not root)."""
+    """A private mount namespace and an empty network namespace (no interface
+    but a loopback that is down), inside a new user namespace when not root."""
     uid, gid = os.getuid(), os.getgid()
     if as_root:
-        _check(libc().unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+        _check(libc().unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(CLONE_NEWNS | CLONE_NEWNET)")
     else:
-        _check(libc().unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER | CLONE_NEWNS)")
+        _check(libc().unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET),
+               "unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)")
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
