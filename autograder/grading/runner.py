@@ -2,7 +2,6 @@
 tests in this (grader) process, each result on disk before the next starts."""
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -116,13 +115,6 @@ def grade_submission(assignment: Assignment, submission: Submission, zygote: Zyg
         # The grader itself failed before any test ran: say so rather than lose the submission.
         result.tests = [TestResult("grading", 0.0, 0.0, "error", "the hidden tests could not be collected")]
     return result
-
-
-def notebook_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def grade_all(assignment: Assignment, submissions: Iterable[Submission], secret: str,
