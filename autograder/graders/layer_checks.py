@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.grading.compare import assert_close, assert_unchanged, show
+from autograder.grading.compare import assert_close, assert_unchanged, show, total
 from autograder.grading.marks import points, time_limit
 from autograder.grading.reference import vjp
 from autograder.graders.layer_specs import LayerSpec, draw_input, draw_parameter, draw_upstream
@@ -31,6 +31,15 @@ def _setup(student, rng, spec, shape):
     x = draw_input(rng, spec, shape)
     upstream = draw_upstream(rng, x)
     return spec.build(student, param), param, x, upstream
+
+
+def _backpropagated(student, rng, spec, shape):
+    """A layer after forward(x) and backward(upstream), with torch's d loss / d parameter."""
+    layer, param, x, upstream = _setup(student, rng, spec, shape)
+    layer.forward(x)
+    layer.backward(upstream)
+    _, (_, param_grad) = vjp(spec.torch_fn, [x, param], upstream)
+    return layer, param, x, upstream, param_grad
 
 
 def _describe(spec, param, x, upstream=None):
@@ -63,10 +72,7 @@ def test_backward_input_gradient(student, rng, spec, shape):
 @time_limit(10)
 def test_parameter_gradient(student, rng, param_spec):
     spec = param_spec
-    layer, param, x, upstream = _setup(student, rng, spec, "scalar")
-    layer.forward(x)
-    layer.backward(upstream)
-    _, (_, expected) = vjp(spec.torch_fn, [x, param], upstream)
+    layer, param, x, upstream, expected = _backpropagated(student, rng, spec, "scalar")
     assert_close(layer.grad, expected, f"{spec.name}.grad (d loss / d {spec.param})",
                  _describe(spec, param, x, upstream))
 
@@ -77,13 +83,8 @@ def test_parameter_gradient_on_array(student, rng, param_spec):
     spec = param_spec
     # For an array the gradient of the summed loss is asked; storing the
     # per-element gradients (as the course's own solution does) is accepted too.
-    layer, param, x, upstream = _setup(student, rng, spec, "vector")
-    layer.forward(x)
-    layer.backward(upstream)
-    _, (_, expected) = vjp(spec.torch_fn, [x, param], upstream)
-    stored = layer.grad
-    summed = np.sum(stored) if isinstance(stored, np.ndarray) else stored
-    assert_close(summed, expected, f"{spec.name}.grad (d loss / d {spec.param}, summed over the array)",
+    layer, param, x, upstream, expected = _backpropagated(student, rng, spec, "vector")
+    assert_close(total(layer.grad), expected, f"{spec.name}.grad (d loss / d {spec.param}, summed over the array)",
                  _describe(spec, param, x, upstream))
 
 
@@ -91,12 +92,9 @@ def test_parameter_gradient_on_array(student, rng, param_spec):
 @time_limit(10)
 def test_step(student, rng, param_spec):
     spec = param_spec
-    layer, param, x, upstream = _setup(student, rng, spec, "scalar")
-    layer.forward(x)
-    layer.backward(upstream)
+    layer, param, x, upstream, grad = _backpropagated(student, rng, spec, "scalar")
     learning_rate = float(rng.uniform(0.05, 0.3))
     layer.step(learning_rate)
-    _, (_, grad) = vjp(spec.torch_fn, [x, param], upstream)
     assert_close(getattr(layer, spec.param), param - learning_rate * grad,
                  f"{spec.name}.{spec.param} after step({learning_rate:.4g})",
                  _describe(spec, param, x, upstream) + f" (expected {spec.param} - learning_rate * grad)")

@@ -30,6 +30,11 @@ def as_numbers(value: Any, what: str) -> np.ndarray:
     return array
 
 
+def total(value: Any) -> Any:
+    """The sum of an array (a per-element gradient or loss); anything else as it is."""
+    return np.sum(value) if isinstance(value, np.ndarray) else value
+
+
 def as_scalar(value: Any, what: str) -> float:
     """`value` as one float, or an AssertionError that says what it was."""
     array = as_numbers(value, what)
