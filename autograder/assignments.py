@@ -1,11 +1,15 @@
-"""The assignments this package grades: one folder of hidden tests each."""
+"""The assignments this package grades: one folder of hidden tests each,
+whose `__init__.py` declares the concepts, their points and the total."""
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .grading.marks import Concept, check_declared
+
 GRADERS = Path(__file__).parent / "graders"
+DEFAULT_STUDENT_MODULES = ("numpy", "matplotlib", "torch")
 
 
 class UnknownAssignment(LookupError):
@@ -24,11 +28,41 @@ class Assignment:
     def tests(self) -> Path:
         return GRADERS / self.name
 
+    def _declared(self, attribute: str, default=None):
+        module = importlib.import_module(f"autograder.graders.{self.name}")
+        if default is None and not hasattr(module, attribute):
+            raise AttributeError(f"autograder/graders/{self.name}/__init__.py does not declare {attribute}")
+        return getattr(module, attribute, default)
+
+    @property
+    def concepts(self) -> tuple[Concept, ...]:
+        return tuple(self._declared("CONCEPTS"))
+
+    @property
+    def total_points(self) -> float:
+        total = float(self._declared("TOTAL_POINTS"))
+        check_declared(self.concepts, total)
+        return total
+
+    @property
+    def student_modules(self) -> tuple[str, ...]:
+        """What the warm template imports for this assignment's student processes."""
+        return tuple(self._declared("STUDENT_MODULES", DEFAULT_STUDENT_MODULES))
+
+    @property
+    def denied_modules(self) -> tuple[str, ...]:
+        """Modules whose files are not in this assignment's student filesystem at all."""
+        return tuple(self._declared("DENIED_MODULES", ()))
+
+    def concept_of(self, path: Path) -> Concept:
+        for concept in self.concepts:
+            if concept.file == Path(path).name:
+                return concept
+        raise LookupError(f"{path} belongs to no concept of {self.name}")
+
     def test_files(self) -> list[Path]:
-        """The hidden test files, in the order the assignment's package lists them."""
-        order = getattr(importlib.import_module(f"autograder.graders.{self.name}"), "TEST_FILES", None)
-        files = [self.tests / f for f in order] if order else sorted(self.tests.glob("test_*.py"))
-        return files
+        """The hidden test files, in the order the concepts are declared."""
+        return [self.tests / c.file for c in self.concepts]
 
 
 def assignment_names() -> list[str]:

@@ -3,21 +3,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from .assignments import UnknownAssignment, get_assignment
+from .grading.plugin import GraderFailure
 from .grading.results import SubmissionResult, grade_table
-from .grading.runner import SECRET_FILE, Submission, course_secret, grade_all
+from .grading.runner import (GradingContext, course_secret, fence_for, grade_one,
+                             probe_isolation, refuse_message, run_session, unisolated_warning)
 from .grading.store import ResultStore
-from .sandbox.session import GIB, Limits
 from .nbgrader_ops import NbgraderError, collect, release
+from .sandbox.isolation import UNISOLATED, kill_all_of
+from .sandbox.session import GIB, Limits
+from .sandbox.uids import UidLease
+from .sandbox.zygote import Zygote, ZygoteError
 from .submissions import NoSuchPath, from_course, from_paths
 
+EXIT_CANNOT_RUN = 2
+EXIT_GRADER_FAILED = 3
 
-# Course folders a student process must not see (other students' work, solutions, results).
-COURSE_PRIVATE = ("solutions", "source", "submitted", "autograded", "feedback", "reports", "gradebook.db", SECRET_FILE)
+
+class CannotGrade(RuntimeError):
+    """Grading cannot start here (the message says why and what to do)."""
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -44,23 +53,51 @@ def cmd_grade(args: argparse.Namespace) -> int:
     out = (Path(args.output) if args.output else course_dir / "reports" / assignment.name).resolve()
     secret = course_secret(course_dir)
     store = ResultStore(out, assignment, secret)
-    started = time.monotonic()
-
-    def previous(submission: Submission) -> SubmissionResult | None:
+    todo = []
+    for submission in submissions:
         result = None if args.fresh else store.previous(submission)
-        if result is not None:
+        if result is None:
+            todo.append(submission)
+        else:
             store.add(result)
             print(f"kept {result.student}: {result.score:g}/{result.max_score:g} (already graded)", file=sys.stderr)
-        return result
+    started = time.monotonic()
+    lease = UidLease() if os.geteuid() == 0 else None
+    if lease is not None:
+        kill_all_of(lease.uid)  # anything an earlier run, killed itself, left under this id
+    try:
+        with Zygote(preload=assignment.student_modules, deny=assignment.denied_modules) as zygote:
+            client = zygote.client()
+            context = GradingContext(assignment, secret, fence_for(assignment, lease and lease.uid), _limits(args))
+            probe = probe_isolation(context, client) if todo else None
+            if probe is not None and probe.error is not None:
+                if not args.allow_unisolated:
+                    raise CannotGrade(refuse_message(probe.error))
+                print(unisolated_warning(probe.error), file=sys.stderr)
+                context = GradingContext(assignment, secret, fence_for(assignment, lease and lease.uid, UNISOLATED),
+                                         context.limits)
+                probe = probe_isolation(context, client)
+                if probe.error is not None:
+                    raise CannotGrade(f"student processes cannot even be started unisolated: {probe.error}")
+            for warning in probe.warnings if probe else ():
+                print(f"autograder: WARNING: {warning}", file=sys.stderr)
 
-    def save(submission: Submission, result: SubmissionResult) -> None:
-        # On disk before the next submission starts: nothing graded is ever lost.
-        store.save(submission, result)
-        print(f"graded {result.student}: {result.score:g}/{result.max_score:g} "
-              f"({time.monotonic() - started:.1f} s so far)", file=sys.stderr)
+            def jobs():
+                for submission in todo:
+                    result = yield from grade_one(context, client, submission)
+                    if result.grader_errors:
+                        store.save_unfinished(result)
+                        raise GraderFailure(_grader_failure(result))
+                    # On disk before the next submission starts: nothing graded is ever lost.
+                    store.save(submission, result)
+                    print(f"graded {result.student}: {result.score:g}/{result.max_score:g} "
+                          f"({time.monotonic() - started:.1f} s so far)", file=sys.stderr)
 
-    hidden = [course_dir / name for name in COURSE_PRIVATE] + [out]
-    grade_all(assignment, submissions, secret, save, _limits(args), previous=previous, hidden=hidden)
+            if todo:
+                run_session(context, jobs())
+    finally:
+        if lease is not None:
+            lease.release()
     store.finish()
     results = store.results
     if args.json:
@@ -70,6 +107,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(grade_table(results))
         print(f"\nScores: {out / 'grades.csv'}\nFeedback: {out / 'feedback'}/")
     return 0
+
+
+def _grader_failure(result: SubmissionResult) -> str:
+    lines = [f"the hidden tests failed on their own side while grading {result.student}; no score was kept:"]
+    lines += [f"  {t.name}: {t.message}" for t in result.grader_errors[:10]]
+    return "\n".join(lines)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -114,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="largest file a student process may write, printed output included")
     limits.add_argument("--processes", type=int, default=defaults.processes,
                         help="processes and threads (when the grader runs as root)")
+    grade.add_argument("--allow-unisolated", action="store_true",
+                       help="grade even where student processes cannot get their own filesystem, PID and network "
+                            "namespaces (every result then says it was graded without isolation)")
     grade.set_defaults(func=cmd_grade)
 
     for name, func, text in (("release", cmd_release, "generate and release an assignment with nbgrader"),
@@ -131,12 +177,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "grade" and not any(e.startswith("-") for e in extra):
+        args.paths += extra  # paths given after the options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
-    except (UnknownAssignment, NoSuchPath, NbgraderError) as exc:
+    except (UnknownAssignment, NoSuchPath, NbgraderError, CannotGrade, ZygoteError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CANNOT_RUN
+    except GraderFailure as exc:
+        print(f"autograder: grading stopped: {exc}\nFix the hidden tests, then run the same command again: "
+              "what was graded before is kept.", file=sys.stderr)
+        return EXIT_GRADER_FAILED
 
 
 if __name__ == "__main__":

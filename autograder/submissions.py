@@ -1,9 +1,16 @@
 """Which notebooks to grade, and whose they are."""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-from .grading.runner import Submission
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    notebook: Path
+    shared_folder: bool = False  # its folder holds other submissions too: only the notebook is its own
 
 
 class NoSuchPath(FileNotFoundError):
@@ -52,11 +59,14 @@ def from_course(course_dir: Path, assignment: str) -> list[Submission]:
 
 
 def _unique(submissions: list[Submission]) -> list[Submission]:
-    """Two notebooks with the same stem must not overwrite each other's results."""
+    """Two notebooks with the same stem must not overwrite each other's
+    results; notebooks that share a folder do not share its other files."""
     seen: dict[str, int] = {}
+    folders = Counter(sub.notebook.resolve().parent for sub in submissions)
     out = []
     for sub in submissions:
         count = seen.get(sub.student, 0)
         seen[sub.student] = count + 1
-        out.append(sub if count == 0 else Submission(f"{sub.student}-{count + 1}", sub.notebook))
+        student = sub.student if count == 0 else f"{sub.student}-{count + 1}"
+        out.append(Submission(student, sub.notebook, folders[sub.notebook.resolve().parent] > 1))
     return out

@@ -23,7 +23,8 @@ from autograder.assignments import assignment_names  # noqa: E402
 from autograder.graders.challenge.test_fit import (TOLERANCE, hidden_challenge1, hidden_challenge2,  # noqa: E402
                                                   model_output, multistart_sgd)
 from autograder.notebook import load_code_cells  # noqa: E402
-from autograder.sandbox.session import Sandbox, Student  # noqa: E402
+from autograder.sandbox.isolation import UNISOLATED, Fence  # noqa: E402
+from autograder.sandbox.session import Sandbox, Scratch, Student  # noqa: E402
 from autograder.sandbox.zygote import Zygote  # noqa: E402
 from autograder.variants import solution_code  # noqa: E402
 
@@ -79,11 +80,13 @@ def main() -> None:
     if not args.sgd_draws:
         return
     ok = 0
-    with Zygote() as zygote, tempfile.TemporaryDirectory() as work:
+    with Zygote() as zygote:
         cells = load_code_cells(REPO / "solutions" / "challenge" / "challenge.ipynb")
+        scratch = Scratch.make()
         t0 = time.monotonic()
         for seed in range(args.sgd_draws):
-            sandbox = Sandbox(zygote, cells, Path(work))
+            # The solution is ours: an unisolated process as this user is enough here.
+            sandbox = Sandbox(zygote.client(), cells, scratch, Fence(UNISOLATED))
             sandbox.set_time_limit(300)
             rng = np.random.default_rng(10_000 + seed)
             truth = hidden_challenge2(rng)

@@ -2,6 +2,7 @@
 real notebooks through the real sandbox and hidden tests."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -9,8 +10,9 @@ import pytest
 
 from autograder.assignments import get_assignment
 from autograder.grading.results import SubmissionResult
-from autograder.grading.runner import Submission, grade_submission, make_fence
+from autograder.grading.runner import GradingContext, Submission, fence_for, grade_submissions
 from autograder.sandbox.session import Limits
+from autograder.sandbox.uids import UidLease
 from autograder.sandbox.zygote import Zygote
 from autograder.variants import Variant, write_variant
 
@@ -53,23 +55,48 @@ def assert_bug_caught(result: SubmissionResult, variant: Variant) -> None:
 
 
 @pytest.fixture(scope="session")
-def zygote():
-    with Zygote() as template:
-        yield template
+def uid():
+    """A user id of its own for student processes, as `autograder grade` leases one (root only)."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    with UidLease() as lease:
+        yield lease.uid
 
 
 @pytest.fixture(scope="session")
-def fence() -> dict:
-    """Student processes fenced in as `autograder grade` does it (hidden folders, own user id as root)."""
-    return make_fence([REPO / "solutions"])
+def templates():
+    """One warm template per kind of student process (with or without torch), started on first use."""
+    started: dict[tuple, Zygote] = {}
+
+    def get(assignment: str) -> Zygote:
+        a = get_assignment(assignment)
+        key = (a.student_modules, a.denied_modules)
+        if key not in started:
+            started[key] = Zygote(preload=a.student_modules, deny=a.denied_modules).__enter__()
+        return started[key]
+    yield get
+    for template in started.values():
+        template.stop()
 
 
 @pytest.fixture(scope="session")
-def grade(zygote, fence) -> Callable[..., SubmissionResult]:
+def context(uid) -> Callable[..., GradingContext]:
+    """What `autograder grade` would grade with: the real fence."""
+    def make(assignment: str, limits: Limits | None = None) -> GradingContext:
+        a = get_assignment(assignment)
+        return GradingContext(a, SECRET, fence_for(a, uid), limits or Limits())
+    return make
+
+
+@pytest.fixture(scope="session")
+def grade(templates, context) -> Callable[..., SubmissionResult]:
     def _grade(assignment: str, notebook: Path, student: str = "student",
                limits: Limits | None = None) -> SubmissionResult:
-        return grade_submission(get_assignment(assignment), Submission(student, Path(notebook)),
-                                zygote, SECRET, limits, fence)
+        [result] = grade_submissions(context(assignment, limits), templates(assignment).client(),
+                                     [Submission(student, Path(notebook))])
+        assert not result.grader_errors, [(t.name, t.message) for t in result.grader_errors]
+        return result
     return _grade
 
 

@@ -23,6 +23,8 @@ from autograder.variants import fill_notebook
 from autograder.variants.backprop import BUGS
 from conftest import REPO, SECRET, released, solution
 
+pytestmark = pytest.mark.slow
+
 LIMITS = ["--max-test-seconds", "3", "--submission-seconds", "25", "--cell-seconds", "3"]
 
 
@@ -79,6 +81,14 @@ def outcome(test: str, expected: str, message: str = ""):
     return check
 
 
+def timed_out(test: str):
+    def check(result, everyone):
+        found = next(t for t in result["tests"] if t["name"] == test)
+        assert found["outcome"] == "timeout" and "time" in found["message"], found
+        assert result["score"] < result["max_score"]
+    return check
+
+
 def same_as(other: str):
     def check(result, everyone):
         assert result["score"] <= everyone[other]["score"]
@@ -115,7 +125,7 @@ HOSTILE = [
                                                   "            __array__ = lambda s, *a, **k: np.zeros(1)\n"
                                                   "            __float__ = lambda s: 0.0\n"
                                                   "        return Liar()\n"),)),
-            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "should be a number"),
+            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "should be an array"),
             "backward returns an object whose __eq__ is always true"),
     Hostile("array_and_float_subclasses", solution_plus("", ((EXP_BACKWARD,
             "        class Sub(np.ndarray):\n            def __eq__(s, o): return np.ones(np.shape(o), bool)\n"
@@ -127,8 +137,8 @@ HOSTILE = [
             "        import torch\n        torch.Tensor.__eq__ = lambda s, o: torch.tensor(True)\n"
             "        torch.Tensor.allclose = lambda s, *a, **k: True\n"
             "        return torch.zeros(np.shape(grad), dtype=torch.float64)\n"),)),
-            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "expected"),
-            "a torch tensor with patched methods, holding wrong values"),
+            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "got a tensor"),
+            "a torch tensor with patched methods, holding wrong values (where an array is asked)"),
     Hostile("nan_and_inf", solution_plus("", ((EXP_BACKWARD, "        return grad * np.nan\n"),)),
             outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "non-finite"), "NaN answers"),
     Hostile("returns_grader_inputs", solution_plus("", ((EXP_BACKWARD, "        return grad\n"),)),
@@ -150,7 +160,8 @@ HOSTILE = [
             "SIGTERM ignored, then an infinite loop"),
     Hostile("infinite_loop_top_level", solution_plus("while True:\n    pass"), full, "an infinite loop in a cell"),
     Hostile("sleeps_forever", solution_plus("", ((MW_STEP, "        import time; time.sleep(10**6)\n"),)),
-            outcome("test_layers::test_step[multiplication_weight]", "timeout", "time limit"), "time.sleep(10**6)"),
+            timed_out("test_layers::test_step[multiplication_weight]"),
+            "time.sleep(10**6) (sleeping in cells too: the wall-clock backstop may use up its whole budget)"),
     Hostile("fork_burst", solution_plus("import os, time\nfor _ in range(12):\n    if os.fork() == 0:\n"
                                         "        os.setsid()\n        time.sleep(300)\n        os._exit(0)"), full,
             "a burst of detached sleeping processes"),
@@ -205,7 +216,47 @@ HOSTILE = [
     Hostile("extra_notebooks", lambda folder, ctx: (nbformat.write(_notebook("solution"), str(folder / "a.ipynb")),
                                                      nbformat.write(_notebook("stub"), str(folder / "b.ipynb"))),
             error_saying("no notebook"), "two notebooks, neither with the expected name"),
+    # Found by a hostile-submission hunt against the sandbox: each once stopped or hung the batch.
+    Hostile("huge_integer", solution_plus("", (("        self.y = np.exp(x)\n        return self.y\n",
+                                                 "        self.y = np.exp(x)\n        return 10**400 if np.ndim(x) == 0 "
+                                                 "else self.y\n"),)),
+            outcome("test_layers::test_forward[my_exp-scalar]", "failed", "plain data"),
+            "returns an integer no float can hold"),
+    Hostile("forges_a_reply", solution_plus("import gc\n[o for o in gc.get_objects() if type(o).__name__ == 'Channel']"
+                                            "[0].send({{'ok': False, 'error': 'not a dict'}})"), full,
+            "writes a forged reply on its own channel during a cell"),
+    Hostile("locks_its_home", solution_plus("import os\nos.chmod('/home/student', 0)\nos._exit(1)"), full,
+            "makes its home unreadable, then crashes (the restart must still work)"),
+    Hostile("deep_tree", solution_plus("import os\nos.chdir('/home/student')\nfor _ in range(3000):\n"
+                                       "    os.mkdir('d')\n    os.chdir('d')\nos.chdir('/home/student')"), full,
+            "a directory tree too deep for a recursive cleanup"),
+    Hostile("odd_metadata", lambda folder, ctx: (folder / "backprop.ipynb").write_text(json.dumps(_odd_metadata())),
+            full,
+            "nbgrader metadata of the wrong types"),
+    Hostile("long_blank_lines", solution_plus("text = '" + " " * 50000 + "'\nmore = '" + " " * 50000 + "'"), full,
+            "lines that would make a backtracking magic finder quadratic"),
+    Hostile("leaves_shared_memory", solution_plus(
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nshm = libc.shmget(0x4855, 4096, 0o1666)\n"
+        "libc.shmat.restype = ctypes.c_void_p\naddress = libc.shmat(shm, None, 0)\n"
+        "ctypes.memmove(address, b'a note for the next one', 23)"), full,
+            "leaves a System V shared memory segment for the next submission"),
+    Hostile("reads_shared_memory", solution_plus(
+        "import ctypes\nif ctypes.CDLL(None).shmget(0x4855, 0, 0) >= 0:\n    raise RuntimeError('FOUND A NOTE')"),
+            lambda result, everyone: (full(result, everyone),
+                                      not any("FOUND A NOTE" in n for n in result["notes"]) or _fail(result["notes"])),
+            "looks for that segment"),
 ]
+
+
+def _fail(what):
+    raise AssertionError(what)
+
+
+def _odd_metadata() -> nbformat.NotebookNode:
+    notebook = _notebook("solution")
+    notebook.cells[0].metadata["nbgrader"] = {"grade": True, "solution": True, "points": "ten", "grade_id": 5}
+    notebook.cells[1].metadata["nbgrader"] = "not a dict"
+    return notebook
 HONEST = {"honest_solution": None, "honest_buggy": BUGS[0].edits, "honest_stub": "stub"}
 
 
@@ -317,6 +368,10 @@ def test_shell_escape_did_not_run(batch):
 
 
 def test_no_student_process_survives(batch):
+    # The batch's own student user id (other grading runs on the machine have their own).
+    uids = {int(r["isolation"].split("user id ")[1].split()[0]) for r in batch["results"].values()
+            if "user id " in r["isolation"]}
+    assert len(uids) == 1, uids
     leftovers = [p.info for p in psutil.process_iter(["pid", "uids", "cmdline"])
-                 if p.info.get("uids") and 61000 <= p.info["uids"].real < 62000]
+                 if p.info.get("uids") and p.info["uids"].real in uids]
     assert leftovers == []

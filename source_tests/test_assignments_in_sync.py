@@ -10,6 +10,8 @@ from autograder.assignments import assignment_names
 from autograder.nbgrader_ops import generate
 from conftest import REPO
 
+pytestmark = pytest.mark.slow
+
 
 def _cells(path):
     notebook = nbformat.read(str(path), as_version=4)

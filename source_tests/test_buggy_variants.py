@@ -9,6 +9,8 @@ import pytest
 from autograder.assignments import assignment_names
 from conftest import assert_bug_caught
 
+pytestmark = pytest.mark.slow
+
 CASES = [(assignment, variant) for assignment in assignment_names()
          for variant in importlib.import_module(f"autograder.variants.{assignment}").BUGS]
 

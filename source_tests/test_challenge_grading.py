@@ -9,10 +9,12 @@ import pytest
 from autograder.graders.challenge.test_fit import (TOLERANCE, hidden_challenge1, hidden_challenge2, model_output,
                                                   multistart_sgd)
 from autograder.notebook import load_code_cells
-from autograder.sandbox.session import Limits, Sandbox, Student
+from autograder.sandbox.session import Limits, Sandbox, Scratch, Student
 from autograder.variants import solution_code
 from autograder.variants.challenge import LOOPS_FOREVER
 from conftest import solution
+
+pytestmark = pytest.mark.slow
 
 
 def test_fit_that_never_returns_is_stopped_and_the_rest_still_runs(grade, make_variant):
@@ -54,8 +56,10 @@ def test_solution_fits_recover_every_draw(solution_namespace, seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_grader_multistart_sgd_recovers_draws_through_the_solution(zygote, tmp_path, seed):
-    sandbox = Sandbox(zygote, load_code_cells(solution("challenge")), tmp_path)
+def test_grader_multistart_sgd_recovers_draws_through_the_solution(templates, context, seed):
+    scratch = Scratch.make()
+    sandbox = Sandbox(templates("challenge").client(), load_code_cells(solution("challenge")), scratch,
+                      context("challenge").fence)
     try:
         sandbox.set_time_limit(120)
         rng = np.random.default_rng(1000 + seed)
@@ -64,3 +68,4 @@ def test_grader_multistart_sgd_recovers_draws_through_the_solution(zygote, tmp_p
         assert all(abs(found[k] - truth[k]) <= TOLERANCE for k in truth), (truth, found)
     finally:
         sandbox.close()
+        scratch.remove()

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from autograder.cli import main
 
 
@@ -23,6 +25,7 @@ def test_no_submitted_folder_exits_non_zero(tmp_path, capsys):
     assert "submitted" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_unreadable_notebook_is_graded_zero_with_a_reason(tmp_path):
     broken = tmp_path / "zoe.ipynb"
     broken.write_text('{"cells": [')
@@ -38,6 +41,7 @@ def test_unreadable_notebook_is_graded_zero_with_a_reason(tmp_path):
     assert "could not be graded" in (out / "feedback" / "zoe.md").read_text()
 
 
+@pytest.mark.slow
 def test_readable_table_without_json(tmp_path):
     empty = tmp_path / "empty.ipynb"
     empty.write_text("")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.assignments import get_assignment
-from autograder.grading.runner import Submission, grade_all
+from autograder.grading.runner import Submission, grade_submissions
 from autograder.sandbox.session import Limits
 from autograder.variants import Variant
 from autograder.variants.backprop import BUGS
-from conftest import SECRET, base_name, released, solution
+from conftest import base_name, released, solution
 
+pytestmark = pytest.mark.slow
 MONKEYPATCH = """
 import numpy as np, torch, builtins
 np.allclose = lambda *a, **k: True
@@ -32,7 +32,7 @@ def _with_extra_cell(path, source, destination):
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def batch(tmp_path_factory, templates, context):
     tmp = tmp_path_factory.mktemp("batch")
     from autograder.variants import write_variant
 
@@ -56,9 +56,8 @@ def batch(tmp_path_factory):
         Submission("sys_exit", _with_extra_cell(solution("backprop"), "import sys\nsys.exit(0)\n",
                                                 tmp / "sys_exit" / "backprop.ipynb")),
     ]
-    saved = []
-    results = grade_all(get_assignment("backprop"), submissions, SECRET, lambda sub, res: saved.append(res), LIMITS)
-    assert [r.student for r in saved] == [s.student for s in submissions], "every result is saved as it comes"
+    results = grade_submissions(context("backprop", LIMITS), templates("backprop").client(), submissions)
+    assert [r.student for r in results] == [s.student for s in submissions]
     return {r.student: r for r in results}
 
 

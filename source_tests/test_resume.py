@@ -10,10 +10,13 @@ import sys
 import time
 
 import nbformat
+import pytest
 
 from autograder.variants import fill_notebook
 from autograder.variants.backprop import BUGS
 from conftest import SECRET, released, solution
+
+pytestmark = pytest.mark.slow
 
 STUDENTS = {"amy": "solution", "bo": "bug", "cy": "stub", "di": "solution"}
 
@@ -86,3 +89,37 @@ def test_a_changed_notebook_is_graded_again(tmp_path):
     assert "graded cy" in stderr and stderr.count("kept ") == len(STUDENTS) - 1
     cy = next(r for r in json.loads(stdout) if r["student"] == "cy")
     assert cy["score"] == cy["max_score"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="student processes have a user id of their own only as root")
+def test_a_killed_grader_leaves_no_student_process(tmp_path):
+    """Even a student process that cleared its own parent-death signal dies
+    with the grader: its guard, outside its namespace, kills it."""
+    import psutil
+
+    notebook = fill_notebook(nbformat.read(str(released("backprop")), as_version=4),
+                             nbformat.read(str(solution("backprop")), as_version=4))
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import ctypes, time\nctypes.CDLL(None).prctl(1, 0, 0, 0, 0)  # no parent-death signal\ntime.sleep(120)"))
+    path = tmp_path / "survivor.ipynb"
+    nbformat.write(notebook, str(path))
+    started = time.time()
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "backprop", str(path), "--output",
+                               str(tmp_path / "out")], env=dict(os.environ, AUTOGRADER_SECRET=SECRET),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def students():
+        return [p for p in psutil.process_iter(["uids", "cmdline", "create_time"])
+                if p.info["uids"] and p.info["uids"].real >= 61000 and p.info["create_time"] >= started - 1
+                and "autograder.sandbox.zygote" in " ".join(p.info["cmdline"] or [])]
+    deadline = time.monotonic() + 120
+    while not students() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert students(), "the student process never started"
+    time.sleep(1)  # well inside its sleeping cell
+    grader.kill()  # the grader alone, not its process group
+    grader.wait()
+    deadline = time.monotonic() + 15
+    while students() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert students() == [], [p.info for p in students()]

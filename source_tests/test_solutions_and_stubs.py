@@ -1,11 +1,15 @@
-"""Every assignment: the solution scores full marks, the released stub zero on
-every test, and hand-graded answers are reported as such."""
+"""Every assignment: the solution scores full marks; the released stub and
+submissions that compute nothing (NaN, constants, lying objects) score
+exactly zero; hand-graded answers are reported as such."""
 from __future__ import annotations
 
 import pytest
 
-from autograder.assignments import assignment_names
+from autograder.assignments import assignment_names, get_assignment
+from autograder.variants import DO_NOTHING, do_nothing
 from conftest import not_passed, released, solution
+
+pytestmark = pytest.mark.slow
 
 MIN_POINTS = {"backprop": 30, "challenge": 40, "manual_gradient": 20}
 HAND_GRADED = {"backprop": [], "challenge": ["strategy"], "manual_gradient": ["answer300"]}
@@ -25,6 +29,15 @@ def graded(grade):
 
 def test_every_assignment_is_covered():
     assert sorted(MIN_POINTS) == assignment_names()
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+def test_every_submission_has_every_test_and_the_declared_total(graded, assignment):
+    declared = get_assignment(assignment).total_points
+    for which in ("solution", "stub"):
+        result = graded(assignment, which)
+        assert result.max_score == declared, (which, result.max_score, declared)
+        assert {t.concept for t in result.tests} == {c.name for c in get_assignment(assignment).concepts}
 
 
 @pytest.mark.parametrize("assignment", assignment_names())
@@ -50,3 +63,12 @@ def test_hand_graded_answers_are_reported_not_scored(graded, assignment):
     notes = [n for n in graded(assignment, "solution").notes if "graded by hand" in n]
     assert [n.split("(")[1].split(")")[0] for n in notes] == HAND_GRADED[assignment]
     assert all("not part of this score" in n for n in notes)
+
+
+@pytest.mark.parametrize("assignment", assignment_names())
+@pytest.mark.parametrize("kind", DO_NOTHING)
+def test_submission_that_computes_nothing_scores_zero(grade, make_variant, graded, assignment, kind):
+    result = grade(assignment, make_variant(assignment, do_nothing(kind, solution(assignment))))
+    earned = [(t.name, t.message) for t in result.tests if t.score > 0]
+    assert result.score == 0 and earned == [], f"{kind} earned points on {earned}"
+    assert [t.name for t in result.tests] == [t.name for t in graded(assignment, "solution").tests]

@@ -10,17 +10,26 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import assert_close, show, total
-from autograder.grading.marks import points, time_limit
+from autograder.grading.marks import points, time_limit, title
 from autograder.graders.layer_specs import (ADD_BIAS, LayerSpec, build_chain, chain_reference, describe_chain,
-                                             draw_chain)
+                                             draw_chain, like)
+
+ON = {"scalar": "a number", "vector": "a vector"}
 
 
 def parametrize_chains(metafunc: pytest.Metafunc, chains: dict[str, list[LayerSpec]], step_chain: str) -> None:
     """`chain` runs over all named chains; `step_chain` is the one step() is checked on."""
     if "chain" in metafunc.fixturenames:
-        metafunc.parametrize("chain", list(chains.values()), ids=list(chains))
+        metafunc.parametrize("chain", [Layers(c) for c in chains.values()], ids=list(chains))
     if "step_chain" in metafunc.fixturenames:
-        metafunc.parametrize("step_chain", [chains[step_chain]], ids=[step_chain])
+        metafunc.parametrize("step_chain", [Layers(chains[step_chain])], ids=[step_chain])
+
+
+class Layers(list):
+    """A chain of layer classes, shown as "multiplication_weight -> add_bias -> my_exp" in titles."""
+
+    def __str__(self) -> str:
+        return " -> ".join(spec.name for spec in self)
 
 
 def _draw_data(rng, shape):
@@ -40,18 +49,21 @@ def _run(student, chain, x, target):
 
 @points(1)
 @time_limit(10)
+@title("my_composition.compute_loss: the squared error, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", ["scalar", "vector"])
 def test_compute_loss_value(student, rng, shape):
     y_est, y_target = _draw_data(rng, shape)
     model = student.my_composition([student.add_bias(0.0)])
+    what = "my_composition.compute_loss"
     loss = model.compute_loss(y_est, y_target)
-    # For arrays the summed loss is asked; per-element squared errors are accepted too.
-    assert_close(total(loss), np.sum((np.asarray(y_est) - y_target) ** 2), "my_composition.compute_loss",
+    # For arrays the summed loss is asked; per-element squared errors (an array like y_est) are accepted too.
+    assert_close(total(loss, np.shape(y_est), what), float(np.sum((np.asarray(y_est) - y_target) ** 2)), what,
                  f"y_est = {show(y_est)}, y_target = {show(y_target)}")
 
 
 @points(2)
 @time_limit(10)
+@title("my_composition: the gradient of the loss, 2 (y_est - y_target), starts backward, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", ["scalar", "vector"])
 def test_compute_loss_gradient(student, rng, shape):
     # With a single add_bias layer, the gradient the loss saves is exactly what
@@ -60,13 +72,14 @@ def test_compute_loss_gradient(student, rng, shape):
     chain = [(ADD_BIAS, float(rng.uniform(0.5, 1.5)))]
     model, _, _ = _run(student, chain, x, y_target)
     reference = chain_reference(chain, x, y_target)
-    assert_close(model.layers[0].grad, reference["dx"],
+    assert_close(model.layers[0].grad, like(x, reference["dx"]),
                  "gradient of the loss passed to backward (expected 2 * (y_est - y_target))",
                  f"y_est = {show(reference['output'])}, y_target = {show(y_target)}")
 
 
 @points(1)
 @time_limit(10)
+@title("my_composition.forward through the chain {chain}")
 def test_forward_chain(student, rng, chain):
     chain = draw_chain(rng, chain)
     x, target = _draw_data(rng, "vector")
@@ -78,6 +91,7 @@ def test_forward_chain(student, rng, chain):
 
 @points(2)
 @time_limit(10)
+@title("my_composition.backward: every layer's .grad, through the chain {chain}")
 def test_backward_parameter_gradients(student, rng, chain):
     chain = draw_chain(rng, chain)
     x, target = _draw_data(rng, "scalar")
@@ -93,6 +107,7 @@ def test_backward_parameter_gradients(student, rng, chain):
 
 @points(1)
 @time_limit(10)
+@title("my_composition.backward on a vector, through the chain {chain}")
 def test_backward_on_arrays(student, rng, chain):
     # A leading add_bias stores d loss / d x element by element in its .grad.
     chain = draw_chain(rng, [ADD_BIAS] + chain)
@@ -104,11 +119,13 @@ def test_backward_on_arrays(student, rng, chain):
     assert_close(layers[0].grad, reference["dx"], "d loss / d x (the .grad of the leading add_bias)", context)
     for index, ((spec, _), expected) in enumerate(zip(chain, reference["dparams"])):
         if spec.param and index > 0:
-            assert_close(total(layers[index].grad), expected, f"layer {index} ({spec.name}) .grad, summed over the array", context)
+            what = f"layer {index} ({spec.name}) .grad, summed over the array"
+            assert_close(total(layers[index].grad, x.shape, what), expected, what, context)
 
 
 @points(2)
 @time_limit(10)
+@title("my_composition.step updates every layer, through the chain {step_chain}")
 def test_step_updates_every_layer(student, rng, step_chain):
     chain = draw_chain(rng, step_chain)
     x, target = _draw_data(rng, "scalar")

@@ -4,18 +4,19 @@ Shared by every assignment with layer classes: an assignment's test module
 imports these tests and says which layers they run on with
 `pytest_generate_tests(metafunc): parametrize_layers(metafunc, [...])`.
 `spec` runs over all its layers, `param_spec` over those with a parameter,
-`free_spec` over those without."""
+`free_spec` over those without. A number in gives a number out; an array
+in gives an array of the same shape out."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from autograder.grading.compare import assert_close, assert_unchanged, show, total
-from autograder.grading.marks import points, time_limit
+from autograder.grading.compare import assert_close, show, total
+from autograder.grading.marks import points, time_limit, title
 from autograder.grading.reference import vjp
-from autograder.graders.layer_specs import LayerSpec, draw_input, draw_parameter, draw_upstream
+from autograder.graders.layer_specs import LayerSpec, draw_input, draw_parameter, draw_upstream, like
 
 SHAPES = ["scalar", "vector", "matrix"]
+ON = {"scalar": "a number", "vector": "a vector", "matrix": "a matrix"}  # for titles
 
 
 def parametrize_layers(metafunc: pytest.Metafunc, layers: list[LayerSpec]) -> None:
@@ -33,13 +34,10 @@ def _setup(student, rng, spec, shape):
     return spec.build(student, param), param, x, upstream
 
 
-def _backpropagated(student, rng, spec, shape):
-    """A layer after forward(x) and backward(upstream), with torch's d loss / d parameter."""
-    layer, param, x, upstream = _setup(student, rng, spec, shape)
-    layer.forward(x)
-    layer.backward(upstream)
-    _, (_, param_grad) = vjp(spec.torch_fn, [x, param], upstream)
-    return layer, param, x, upstream, param_grad
+def _reference(spec, param, x, upstream):
+    """torch's output, d loss / d x and d loss / d parameter (summed over an array)."""
+    output, (dx, dparam) = vjp(spec.torch_fn, [x, param or 0.0], upstream)
+    return like(x, output), like(x, dx), float(dparam)
 
 
 def _describe(spec, param, x, upstream=None):
@@ -49,27 +47,38 @@ def _describe(spec, param, x, upstream=None):
 
 @points(1)
 @time_limit(10)
+@title("{spec}.forward, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", ["scalar", "vector"])
 def test_forward(student, rng, spec, shape):
-    layer, param, x, _ = _setup(student, rng, spec, shape)
-    result = layer.forward(x)
-    expected, _ = vjp(lambda x_, p_: spec.torch_fn(x_, p_), [x, param or 0.0], np.ones(np.shape(x)))
-    assert_close(result, expected, f"{spec.name}.forward", _describe(spec, param, x))
+    layer, param, x, upstream = _setup(student, rng, spec, shape)
+    expected, _, _ = _reference(spec, param, x, upstream)
+    assert_close(layer.forward(x), expected, f"{spec.name}.forward", _describe(spec, param, x))
 
 
 @points(1)
 @time_limit(10)
+@title("{spec}.backward: d loss / d x, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_backward_input_gradient(student, rng, spec, shape):
     layer, param, x, upstream = _setup(student, rng, spec, shape)
     layer.forward(x)
-    result = layer.backward(upstream)
-    _, (expected, _) = vjp(spec.torch_fn, [x, param or 0.0], upstream)
-    assert_close(result, expected, f"{spec.name}.backward (d loss / d x)", _describe(spec, param, x, upstream))
+    _, expected, _ = _reference(spec, param, x, upstream)
+    assert_close(layer.backward(upstream), expected, f"{spec.name}.backward (d loss / d x)",
+                 _describe(spec, param, x, upstream))
+
+
+def _backpropagated(student, rng, spec, shape):
+    """A layer after forward(x) and backward(upstream), with torch's d loss / d parameter."""
+    layer, param, x, upstream = _setup(student, rng, spec, shape)
+    layer.forward(x)
+    layer.backward(upstream)
+    _, _, param_grad = _reference(spec, param, x, upstream)
+    return layer, param, x, upstream, param_grad
 
 
 @points(2)
 @time_limit(10)
+@title("{param_spec}.grad: d loss / d parameter, on a number")
 def test_parameter_gradient(student, rng, param_spec):
     spec = param_spec
     layer, param, x, upstream, expected = _backpropagated(student, rng, spec, "scalar")
@@ -79,17 +88,20 @@ def test_parameter_gradient(student, rng, param_spec):
 
 @points(1)
 @time_limit(10)
+@title("{param_spec}.grad: d loss / d parameter, on a vector")
 def test_parameter_gradient_on_array(student, rng, param_spec):
     spec = param_spec
-    # For an array the gradient of the summed loss is asked; storing the
-    # per-element gradients (as the course's own solution does) is accepted too.
+    # For an array the gradient of the summed loss is asked (a number); the
+    # per-element gradients (an array like x, as the course's solution
+    # stores them) are accepted too, summed here.
     layer, param, x, upstream, expected = _backpropagated(student, rng, spec, "vector")
-    assert_close(total(layer.grad), expected, f"{spec.name}.grad (d loss / d {spec.param}, summed over the array)",
-                 _describe(spec, param, x, upstream))
+    what = f"{spec.name}.grad (d loss / d {spec.param}, summed over the array)"
+    assert_close(total(layer.grad, x.shape, what), expected, what, _describe(spec, param, x, upstream))
 
 
 @points(1)
 @time_limit(10)
+@title("{param_spec}.step: parameter - learning_rate * grad")
 def test_step(student, rng, param_spec):
     spec = param_spec
     layer, param, x, upstream, grad = _backpropagated(student, rng, spec, "scalar")
@@ -102,23 +114,29 @@ def test_step(student, rng, param_spec):
 
 @points(0.5)
 @time_limit(10)
+@title("{free_spec}.step changes nothing (and forward and backward are right)")
 def test_step_without_parameter(student, rng, free_spec):
+    # Doing nothing earns nothing: the layer must also compute the right values.
     spec = free_spec
-    layer = spec.build(student)
-    x = draw_input(rng, spec, "vector")
-    before = layer.forward(x)
-    layer.backward(draw_upstream(rng, x))
+    layer, _, x, upstream = _setup(student, rng, spec, "vector")
+    expected, expected_dx, _ = _reference(spec, None, x, upstream)
+    context = _describe(spec, None, x, upstream)
+    assert_close(layer.forward(x), expected, f"{spec.name}.forward", context)
+    assert_close(layer.backward(upstream), expected_dx, f"{spec.name}.backward (d loss / d x)", context)
     layer.step(0.1)
-    assert_close(layer.forward(x), before, f"{spec.name}.forward after step ({spec.name} has no parameter)",
-                 f"x = {show(x)}")
+    assert_close(layer.forward(x), expected, f"{spec.name}.forward after step ({spec.name} has no parameter)",
+                 context)
 
 
 @points(1)
 @time_limit(10)
+@title("{spec}: forward and backward leave their input arrays unchanged (and are right)")
 def test_inputs_not_modified(student, sandbox, rng, spec):
     layer, param, x, upstream = _setup(student, rng, spec, "vector")
-    x_remote, upstream_remote = sandbox.put(x), sandbox.put(upstream)
-    layer.forward(x_remote)
-    layer.backward(upstream_remote)
-    assert_unchanged(sandbox.fetch(x_remote), x, f"{spec.name}.forward")
-    assert_unchanged(sandbox.fetch(upstream_remote), upstream, f"{spec.name}.backward")
+    expected, expected_dx, _ = _reference(spec, param, x, upstream)
+    given = sandbox.inputs(x=x, upstream=upstream)
+    context = _describe(spec, param, x, upstream)
+    assert_close(layer.forward(given.x), expected, f"{spec.name}.forward", context)
+    assert_close(layer.backward(given.upstream), expected_dx, f"{spec.name}.backward (d loss / d x)", context)
+    given.check_unchanged(f"{spec.name}.forward/backward")
+

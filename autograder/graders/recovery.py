@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.grading.compare import as_scalar, show
+from autograder.grading.compare import as_number, kind_of
 
 
 def draw_away(rng: np.random.Generator, low: float, high: float, avoid: tuple[float, ...] = (),
@@ -19,9 +19,9 @@ def draw_away(rng: np.random.Generator, low: float, high: float, avoid: tuple[fl
 
 def unpack(result: Any, names: tuple[str, ...], what: str) -> dict[str, float]:
     """The student's returned tuple as named floats, or a failure saying what came back."""
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        raise AssertionError(f"{what} should return ({', '.join(names)}), got {show(result)}")
-    return {name: as_scalar(value, f"{name} returned by {what}") for name, value in zip(names, result)}
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise AssertionError(f"{what} should return the tuple ({', '.join(names)}), got {kind_of(result)}")
+    return {name: as_number(value, f"{name} returned by {what}") for name, value in zip(names, result)}
 
 
 def assert_recovered(found: dict[str, float], truth: dict[str, float], tolerance: float, how: str) -> None:

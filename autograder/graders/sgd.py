@@ -3,16 +3,25 @@
 The grader chooses every sample and every call; only the arithmetic happens in
 the student process. Iterations are sent `per_trip` at a time (each one is
 forward, compute_loss, backward, then step) to save pipe round trips.
+
+A fit that lands on hidden parameters proves little by itself (a `step`
+could fit the data its own way), so the path is checked too: the first
+steps must be those of SGD with torch.autograd's gradients.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.sandbox.session import Earlier, Remote, Sandbox
+from autograder.grading.compare import as_number, assert_close, show
+from autograder.grading.plugin import StudentProcess
+from autograder.graders.layer_specs import Chain, build_chain, chain_reference, describe_chain
+from autograder.sandbox.session import Earlier, Remote
+
+PATH_STEPS = 20
 
 
-def run_sgd(sandbox: Sandbox, model: Remote, xx: np.ndarray, yy: np.ndarray, indices: np.ndarray,
-            steps: list[tuple[Remote, float]], per_trip: int = 100, decay: float = 0.0) -> None:
+def run_sgd(sandbox: StudentProcess, model: Remote, xx: np.ndarray, yy: np.ndarray, indices: np.ndarray,
+            steps: list[tuple[Remote, float]], per_trip: int = 500, decay: float = 0.0) -> None:
     """One SGD update per index; `steps` lists (object, learning rate) whose
     step() is called after each backward (the model itself, or its layers one
     by one with a learning rate each). The rates shrink by 1 / (1 + decay * k / n)."""
@@ -27,3 +36,34 @@ def run_sgd(sandbox: Sandbox, model: Remote, xx: np.ndarray, yy: np.ndarray, ind
                       (model, "backward", ())]
             calls += [(target, "step", (rate * factor,)) for target, rate in steps]
         sandbox.call_methods(calls)
+
+
+def reference_sgd(chain: Chain, xx: np.ndarray, yy: np.ndarray, indices, rates: list[float]) -> list:
+    """The chain's parameters after SGD on the samples `indices`, layer i's
+    parameter updated with rates[i] and torch.autograd's gradient."""
+    params = [value for _, value in chain]
+    specs = [spec for spec, _ in chain]
+    for j in indices:
+        grads = chain_reference(list(zip(specs, params)), float(xx[j]), float(yy[j]))["dparams"]
+        params = [p if p is None else p - rate * g for p, rate, g in zip(params, rates, grads)]
+    return params
+
+
+def check_sgd_path(student, sandbox: StudentProcess, chain: Chain, xx, yy, rng: np.random.Generator,
+                   rates: list[float] | float) -> None:
+    """PATH_STEPS SGD steps through a fresh model of the student's classes
+    must follow torch's: `rates` is one learning rate for model.step, or a
+    rate per layer for each layer's step."""
+    layers = build_chain(student, chain)
+    model = student.my_composition(layers)
+    indices = rng.integers(len(xx), size=PATH_STEPS)
+    per_layer = isinstance(rates, list)
+    steps = list(zip(layers, rates)) if per_layer else [(model, rates)]
+    run_sgd(sandbox, model, xx, yy, indices, steps)
+    expected = reference_sgd(chain, xx, yy, indices, rates if per_layer else [rates] * len(chain))
+    context = (f"{PATH_STEPS} SGD steps through {describe_chain(chain)} on samples x = {show(xx[indices[:4]])}..., "
+               f"learning rate {'per layer ' + show(np.array(rates)) if per_layer else format(rates, 'g')}")
+    for index, ((spec, _), want) in enumerate(zip(chain, expected)):
+        if spec.param:
+            got = as_number(getattr(layers[index], spec.param), f"layer {index} ({spec.name}) .{spec.param}")
+            assert_close(got, want, f"layer {index} ({spec.name}) .{spec.param} after the first SGD steps", context)

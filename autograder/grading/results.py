@@ -6,7 +6,7 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 OUTCOMES = ("passed", "failed", "error", "timeout")
@@ -14,11 +14,25 @@ OUTCOMES = ("passed", "failed", "error", "timeout")
 
 @dataclass
 class TestResult:
-    name: str
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    name: str  # the test's id (module::function[parameters]): stable, for tools
     score: float
     max_score: float
     outcome: str
     message: str = ""
+    title: str = ""  # what it checks, as a sentence for the student
+    concept: str = ""
+    grader_error: bool = False  # the grader itself failed (not in the JSON: such a result is never kept)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "score": self.score, "max_score": self.max_score, "outcome": self.outcome,
+                "message": self.message, "title": self.title or self.name, "concept": self.concept}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TestResult":
+        return cls(str(data["name"]), float(data["score"]), float(data["max_score"]), str(data["outcome"]),
+                   str(data.get("message", "")), str(data.get("title", "")), str(data.get("concept", "")))
 
 
 @dataclass
@@ -26,7 +40,9 @@ class SubmissionResult:
     student: str
     submission: str
     tests: list[TestResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. cells that raised; feedback only
+    notes: list[str] = field(default_factory=list)  # about the notebook: cells that raised, hand-graded parts
+    isolation: str = ""  # what protected the student process (isolation.Fence.describe)
+    seconds: float = 0.0  # grading wall time
 
     @property
     def score(self) -> float:
@@ -36,14 +52,29 @@ class SubmissionResult:
     def max_score(self) -> float:
         return round(sum(t.max_score for t in self.tests), 6)
 
+    @property
+    def grader_errors(self) -> list[TestResult]:
+        return [t for t in self.tests if t.grader_error]
+
+    def concept_scores(self) -> dict[str, tuple[float, float]]:
+        """concept -> (score, max_score), in the order the tests ran."""
+        out: dict[str, tuple[float, float]] = {}
+        for t in self.tests:
+            score, max_score = out.get(t.concept, (0.0, 0.0))
+            out[t.concept] = (round(score + t.score, 6), round(max_score + t.max_score, 6))
+        return out
+
     def to_json(self) -> dict:
-        """Exactly the documented contract of `autograder grade --json`."""
+        """The documented contract of `autograder grade --json`."""
         return {"student": self.student, "submission": self.submission, "score": self.score,
-                "max_score": self.max_score, "tests": [asdict(t) for t in self.tests]}
+                "max_score": self.max_score, "tests": [t.to_json() for t in self.tests], "notes": list(self.notes),
+                "isolation": self.isolation, "seconds": round(self.seconds, 3)}
 
     @classmethod
-    def from_json(cls, data: dict, notes: list[str] | None = None) -> "SubmissionResult":
-        return cls(data["student"], data["submission"], [TestResult(**t) for t in data["tests"]], notes or [])
+    def from_json(cls, data: dict) -> "SubmissionResult":
+        return cls(str(data["student"]), str(data["submission"]), [TestResult.from_json(t) for t in data["tests"]],
+                   [str(n) for n in data.get("notes", [])], str(data.get("isolation", "")),
+                   float(data.get("seconds", 0.0)))
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -77,19 +108,23 @@ def csv_text(results: list[SubmissionResult]) -> str:
 
 
 def feedback_markdown(result: SubmissionResult, assignment: str) -> str:
-    """Per-student feedback: each test's outcome and message, never the test code."""
+    """Per-student feedback: each test's title, outcome and message, grouped by
+    concept; never the test code."""
     lines = [f"# Feedback: {assignment}", "", f"Student: `{result.student}`  ",
-             f"Score: **{result.score:g} / {result.max_score:g}**", ""]
+             f"Score: **{result.score:g} / {result.max_score:g}**  ", f"Grading: {result.isolation}", ""]
     if result.notes:
         lines += ["## Your notebook", ""] + [f"- {note}" for note in result.notes] + [""]
-    lines += ["## Tests", "", "| test | outcome | points |", "|---|---|---|"]
-    for t in result.tests:
-        lines.append(f"| `{t.name}` | {t.outcome} | {t.score:g} / {t.max_score:g} |")
+    for concept, (score, max_score) in result.concept_scores().items():
+        lines += [f"## {concept}: {score:g} / {max_score:g}", "", "| test | outcome | points |", "|---|---|---|"]
+        lines += [f"| {t.title or t.name} | {t.outcome} | {t.score:g} / {t.max_score:g} |"
+                  for t in result.tests if t.concept == concept]
+        lines.append("")
     problems = [t for t in result.tests if t.outcome != "passed"]
     if problems:
-        lines += ["", "## What went wrong", ""]
+        lines += ["## What went wrong", ""]
         for t in problems:
-            lines += [f"### `{t.name}` ({t.outcome})", "", "```", t.message.strip() or "(no message)", "```", ""]
+            lines += [f"### {t.title or t.name} ({t.outcome})", "", "```", t.message.strip() or "(no message)",
+                      "```", ""]
     return "\n".join(lines) + "\n"
 
 

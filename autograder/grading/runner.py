@@ -1,34 +1,47 @@
-"""Grade submissions: each notebook in its own student process, the hidden
-tests in this (grader) process, each result on disk before the next starts."""
+"""Grade submissions: each notebook in its own fenced student process, the
+hidden tests in this (grader) process, in one pytest session."""
 from __future__ import annotations
 
 import os
 import secrets
 import shutil
-import sys
-import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Generator, Iterable
 
 import pytest
 
 from ..assignments import GRADERS, Assignment
-from ..sandbox.isolation import free_sandbox_uid
 from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers
-from ..sandbox.session import Limits, Sandbox
-from ..sandbox.zygote import Zygote
-from .plugin import GradingPlugin
+from ..sandbox.isolation import NAMESPACES, UNISOLATED, Fence
+from ..sandbox.session import IsolationFailed, Limits, Sandbox, Scratch
+from ..sandbox.zygote import ZygoteClient
+from ..submissions import Submission
+from .plugin import GraderFailure, GradingPlugin, SubmissionRun
 from .results import SubmissionResult, TestResult
 
 SECRET_FILE = ".autograder_secret"
 MAX_COPIED_FILE = 64 * 1024**2
+MAX_COPIED_TOTAL = 256 * 1024**2
+PACKAGE = Path(__file__).resolve().parent.parent
+# pytest plugins a grading session does without: terminal output, caching,
+# output capture, warning and log capture, and the plugins whose session end
+# runs full garbage collections.
+PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging", "-p", "no:warnings",
+               "-p", "no:faulthandler", "-p", "no:unraisableexception", "-p", "no:threadexception",
+               "-p", "no:junitxml", "-p", "no:doctest", "-p", "no:pastebin", "-p", "no:stepwise",
+               "--capture=no", "--assert=plain"]
 
 
 @dataclass(frozen=True)
-class Submission:
-    student: str
-    notebook: Path
+class GradingContext:
+    """Everything a grader process needs to grade any submission of a batch."""
+
+    assignment: Assignment
+    secret: str
+    fence: Fence
+    limits: Limits = field(default_factory=Limits)
 
 
 def course_secret(course_dir: Path) -> str:
@@ -42,34 +55,20 @@ def course_secret(course_dir: Path) -> str:
     return path.read_text().strip()
 
 
-PACKAGE = Path(__file__).resolve().parent.parent
+def _copy_own_files(submission: Submission, home: Path) -> None:
+    """The student's own files (data they read, a module they import), minus
+    anything oversized; from a folder shared with other submissions, only
+    the notebook."""
+    folder = submission.notebook.parent
+    items = [submission.notebook] if submission.shared_folder else sorted(folder.iterdir())
+    left = MAX_COPIED_TOTAL
+    for item in items:
+        if item.is_file() and not item.is_symlink() and item.stat().st_size <= min(MAX_COPIED_FILE, left):
+            shutil.copy2(item, home / item.name)
+            left -= item.stat().st_size
 
 
-def make_fence(hidden: Iterable[Path] = ()) -> dict:
-    """How student processes are fenced in (see sandbox/isolation.py): the
-    folders and files they must not see, and, when the grader runs as root,
-    an unprivileged user id of their own."""
-    fence = {"hide": [str(GRADERS), str(PACKAGE / "variants"), *(str(Path(p).resolve()) for p in hidden)],
-             "read_only": [str(PACKAGE), sys.prefix, sys.base_prefix]}
-    if os.geteuid() == 0:
-        uid = free_sandbox_uid()
-        fence.update(uid=uid, gid=uid)
-    return fence
-
-
-def _copy_submission_folder(source: Path, workdir: Path) -> None:
-    """The student's own files (data they read), minus anything oversized."""
-    for item in source.iterdir():
-        if item.is_file() and not item.is_symlink() and item.stat().st_size <= MAX_COPIED_FILE:
-            shutil.copy2(item, workdir / item.name)
-
-
-def _give_to(workdir: Path, uid: int) -> None:
-    for path in [workdir, *workdir.rglob("*")]:
-        os.chown(path, uid, uid, follow_symlinks=False)
-
-
-def _notes(sandbox: Sandbox, load_error: str | None) -> list[str]:
+def _notes(sandbox: Sandbox, load_error: str | None, manual) -> list[str]:
     if load_error:
         return [f"Your notebook could not be graded: {load_error}"]
     notes = []
@@ -78,59 +77,95 @@ def _notes(sandbox: Sandbox, load_error: str | None) -> list[str]:
             notes.append(f"{report.cell.describe()} raised an error when run from the top: {report.message}")
         elif report.outcome == "skipped":
             notes.append(f"{report.cell.describe()} {report.message}")
-    return notes
+    return notes + [f"cell {a.number} ({a.grade_id}) is graded by hand ({a.points:g} points): not part of this score"
+                    for a in manual]
 
 
-def grade_submission(assignment: Assignment, submission: Submission, zygote: Zygote, secret: str,
-                     limits: Limits | None = None, fence: dict | None = None) -> SubmissionResult:
-    load_error = None
-    manual = []
+def grade_one(context: GradingContext, zygote: ZygoteClient,
+              submission: Submission) -> Generator[SubmissionRun, list[TestResult], SubmissionResult]:
+    """Prepare one submission's sandbox, hand it to the test session (yield)
+    and turn the test results sent back into the submission's result."""
+    started = time.monotonic()
+    load_error, cells, manual = None, [], []
     try:
         notebook = load_notebook(submission.notebook)
         cells, manual = load_code_cells(submission.notebook, notebook), manual_answers(notebook)
     except NotebookError as exc:
-        cells, load_error = [], str(exc)
-    result = SubmissionResult(submission.student, str(submission.notebook))
-    with tempfile.TemporaryDirectory(prefix="autograder-") as workdir:
+        load_error = str(exc)
+    scratch = Scratch.make()
+    try:
         if load_error is None:
-            _copy_submission_folder(submission.notebook.parent, Path(workdir))
-        if fence and fence.get("uid") is not None:
-            _give_to(Path(workdir), int(fence["uid"]))
-        sandbox = Sandbox(zygote, cells, Path(workdir), limits, load_error=load_error, fence=fence)
-        plugin = GradingPlugin(sandbox, f"{secret}|{assignment.name}|{submission.student}")
-        args = [*map(str, assignment.test_files()), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
-                "-p", "no:cacheprovider", "-p", "no:terminal", "--assert=plain",
-                "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-        try:
-            pytest.main(args, plugins=[plugin])
-        finally:
-            sandbox.close()
-        result.tests = list(plugin.results.values())
-        for problem in sandbox.isolation_problems:
-            print(f"autograder: warning: student process not fully isolated: {problem}", file=sys.stderr)
-        result.notes = _notes(sandbox, load_error) + [
-            f"cell {a.number} ({a.grade_id}) is graded by hand ({a.points:g} points): not part of this score"
-            for a in manual]
-    if not result.tests:
-        # The grader itself failed before any test ran: say so rather than lose the submission.
-        result.tests = [TestResult("grading", 0.0, 0.0, "error", "the hidden tests could not be collected")]
-    return result
+            _copy_own_files(submission, scratch.home)
+        sandbox = Sandbox(zygote, cells, scratch, context.fence, context.limits, load_error)
+        tests = yield SubmissionRun(sandbox, f"{context.secret}|{context.assignment.name}|{submission.student}")
+    finally:
+        scratch.remove()
+    return SubmissionResult(submission.student, str(submission.notebook), tests, _notes(sandbox, load_error, manual),
+                            context.fence.describe(), time.monotonic() - started)
 
 
-def grade_all(assignment: Assignment, submissions: Iterable[Submission], secret: str,
-              on_result: Callable[[Submission, SubmissionResult], None], limits: Limits | None = None,
-              previous: Callable[[Submission], SubmissionResult | None] | None = None,
-              hidden: Iterable[Path] = (), zygote_log: Path | None = None) -> list[SubmissionResult]:
-    """Grade one after another from one warm template. `previous` returns a
-    result already on disk (then the submission is not graded again);
-    `on_result` saves each new one before the next starts."""
-    results = []
-    fence = make_fence(hidden)
-    with Zygote(zygote_log) as zygote:
+def run_session(context: GradingContext, jobs: Generator[SubmissionRun, list[TestResult], None]) -> None:
+    """One pytest session over the hidden tests, grading every job `jobs` yields."""
+    assignment = context.assignment
+    plugin = GradingPlugin(assignment, jobs)
+    args = [*map(str, assignment.test_files()), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
+            *PYTEST_ARGS]
+    code = pytest.main(args, plugins=[plugin])
+    if plugin.error is not None:
+        raise plugin.error
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GraderFailure(f"the hidden tests of {assignment.name} could not run (pytest exit code {int(code)})"
+                            + (": " + "; ".join(plugin.collection_errors) if plugin.collection_errors else ""))
+
+
+def grade_submissions(context: GradingContext, zygote: ZygoteClient,
+                      submissions: Iterable[Submission]) -> list[SubmissionResult]:
+    """Grade in this process, one after another (the pool's workers and the
+    project's tests use this)."""
+    results: list[SubmissionResult] = []
+
+    def jobs():
         for submission in submissions:
-            result = previous(submission) if previous else None
-            if result is None:
-                result = grade_submission(assignment, submission, zygote, secret, limits, fence)
-                on_result(submission, result)
-            results.append(result)
+            results.append((yield from grade_one(context, zygote, submission)))
+
+    run_session(context, jobs())
     return results
+
+
+@dataclass(frozen=True)
+class Probe:
+    error: str | None  # why student processes cannot be fenced in, if they cannot
+    warnings: tuple[str, ...] = ()
+
+
+def probe_isolation(context: GradingContext, zygote: ZygoteClient) -> Probe:
+    """Start one empty student process with the context's fence."""
+    scratch = Scratch.make()
+    sandbox = Sandbox(zygote, [], scratch, context.fence, context.limits)
+    try:
+        sandbox.ensure_started()
+        return Probe(None, tuple(sandbox.warnings))
+    except IsolationFailed as exc:
+        return Probe(str(exc))
+    finally:
+        sandbox.close()
+        scratch.remove()
+
+
+def fence_for(assignment: Assignment, uid: int | None, mode: str = NAMESPACES) -> Fence:
+    return Fence(mode, uid, assignment.denied_modules)
+
+
+def unisolated_warning(reason: str) -> str:
+    return (f"autograder: WARNING: student processes are NOT isolated ({reason}); grading anyway because of "
+            "--allow-unisolated. Every result records it.")
+
+
+def refuse_message(reason: str) -> str:
+    return (f"student processes cannot be fenced in on this machine: {reason}\n"
+            "autograder grades only when each student process gets its own filesystem, PID and network "
+            "namespaces. Run it as root, or allow unprivileged user namespaces "
+            "(sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0; in a container: "
+            "--security-opt seccomp=unconfined or a privileged container), or pass --allow-unisolated to grade "
+            "with what is left (an own user id when root, file permissions) and have every result say so.")
+

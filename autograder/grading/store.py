@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..assignments import Assignment
 from .results import SubmissionResult, csv_text, feedback_markdown, save_json, write_atomic
-from .runner import Submission
+from ..submissions import Submission
 
 
 def _digest(*parts: bytes) -> str:
@@ -68,6 +68,13 @@ class ResultStore:
                      feedback_markdown(result, self.assignment.name))
         write_atomic(print_path, self.fingerprint(submission) + "\n")  # last: marks the result complete
         self.add(result)
+
+    def save_unfinished(self, result: SubmissionResult) -> None:
+        """A result the grader itself could not finish: on disk for a look, with
+        no fingerprint, so the next run grades the submission again."""
+        result_path, print_path = self._paths(result.student)
+        print_path.unlink(missing_ok=True)
+        save_json(result_path, result.to_json())
 
     def add(self, result: SubmissionResult) -> None:
         self.results.append(result)

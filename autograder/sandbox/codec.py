@@ -29,6 +29,8 @@ ALLOWED_DTYPES = frozenset(
      "uint64", "float16", "float32", "float64", "complex64", "complex128"]
 )
 MAX_DEPTH = 64
+MAX_INT = 2**63  # larger integers are refused: no float or array can hold them
+MAX_CONTAINERS = 1_000_000  # lists and objects in one message: bounds what parsing it may cost
 
 
 class DecodeError(ValueError):
@@ -101,11 +103,17 @@ def _decode_array(spec: Any) -> np.ndarray:
     dtype, shape, data = spec
     if dtype not in ALLOWED_DTYPES or not isinstance(data, str):
         raise DecodeError(f"array of dtype {dtype!r} refused")
-    if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+    if not (isinstance(shape, list) and len(shape) <= 32 and all(type(n) is int and 0 <= n < 2**31 for n in shape)):
         raise DecodeError("malformed array shape")
-    raw = base64.b64decode(data.encode("ascii"), validate=True)
-    flat = np.frombuffer(raw, dtype=np.dtype(dtype))
-    if flat.size != int(np.prod(shape, dtype=np.int64)):
+    size = 1
+    for n in shape:
+        size *= n
+    try:
+        raw = base64.b64decode(data.encode("ascii"), validate=True)
+    except ValueError:
+        raise DecodeError("malformed array data") from None
+    flat = np.frombuffer(raw, dtype=np.dtype(dtype)) if len(raw) % np.dtype(dtype).itemsize == 0 else None
+    if flat is None or flat.size != size:
         raise DecodeError("array data does not match its shape")
     return flat.reshape(shape).copy()
 
@@ -129,6 +137,8 @@ def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int 
     if _depth > MAX_DEPTH:
         raise DecodeError("value nested too deeply")
     kind = type(data)
+    if kind is int and not -MAX_INT <= data <= MAX_INT:
+        raise DecodeError("an integer too large to be a number the grader can use")
     if data is None or kind in (bool, int, float, str):
         return data
     if kind is list:
@@ -156,10 +166,12 @@ def dumps(message: dict) -> bytes:
 
 
 def loads(raw: bytes) -> dict:
+    if raw.count(b"[") + raw.count(b"{") > MAX_CONTAINERS:
+        raise DecodeError(f"message holds more than {MAX_CONTAINERS} lists and objects")
     try:
         message = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise DecodeError(f"message is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, an integer of thousands of digits
+        raise DecodeError(f"message is not JSON: {str(exc)[:200]}") from None
     if not isinstance(message, dict):
         raise DecodeError("message is not a JSON object")
     return message

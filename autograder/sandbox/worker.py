@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import operator
 import sys
 import traceback
 from typing import Any
@@ -17,6 +18,7 @@ from .channel import Channel, ChannelClosed
 from .codec import decode, encode, encode_tensor
 
 MAX_TEXT = 4000
+OPERATORS = frozenset({"add", "sub", "mul", "truediv", "matmul", "pow", "neg"})
 
 
 def _safe_str(value: Any) -> str:
@@ -135,6 +137,14 @@ class Worker:
             args, kwargs = self._args(step, results)
             results.append(getattr(target, step["name"])(*args, **kwargs))
         return results
+
+    def op_operator(self, message: dict) -> Any:
+        """An arithmetic operator on handles (and plain values), reflected operands included."""
+        name = message["name"]
+        if name not in OPERATORS:
+            raise LookupError(f"unknown operator {name!r}")
+        args, _ = self._args(message)
+        return getattr(operator, name)(*args)
 
     def op_getitem(self, message: dict) -> Any:
         target = self._resolve(message["target"])

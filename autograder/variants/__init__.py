@@ -7,6 +7,7 @@ must fail (the part after "::", without parameters).
 """
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from dataclasses import dataclass
@@ -67,3 +68,82 @@ def write_variant(variant: Variant, released: Path, solution: Path, destination:
                              nbformat.read(str(solution), as_version=4), variant.edits, variant.cells)
     nbformat.write(notebook, str(destination))
     return destination
+
+
+# Submissions that compute nothing and must score exactly zero: every function
+# and method the student writes returns NaN, a constant, or an object that
+# lies about its value (equal to anything); constructors still store what
+# they are given.
+DO_NOTHING = ("nan", "constant", "liar")
+_DO_NOTHING_HELPERS = {
+    "nan": "def _do_nothing(x=None):\n    return float('nan') if _np.ndim(x) == 0 else _np.full(_np.shape(x), _np.nan)\n",
+    "constant": "def _do_nothing(x=None):\n    return 1.0 if _np.ndim(x) == 0 else _np.ones(_np.shape(x))\n",
+    "liar": ("class _Liar:\n"
+             "    __eq__ = lambda s, o: True\n    __ne__ = lambda s, o: False\n    __lt__ = __le__ = __gt__ = __ge__ = __eq__\n"
+             "    __float__ = lambda s: 0.0\n    __int__ = lambda s: 0\n    __index__ = lambda s: 0\n"
+             "    __len__ = lambda s: 2\n    __bool__ = lambda s: True\n"
+             "    __array__ = lambda s, *a, **k: _np.zeros(1)\n    __getitem__ = lambda s, i: s\n"
+             "    __iter__ = lambda s: iter((s, s))\n    __call__ = lambda s, *a, **k: s\n"
+             "    __getattr__ = lambda s, name: s\n"
+             "    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __call__\n"
+             "def _do_nothing(x=None):\n    return _Liar()\n"),
+}
+
+
+def _returned_arity(function: ast.FunctionDef) -> int | None:
+    """How many values the function returns (None: it returns nothing)."""
+    arity = None
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            arity = max(arity or 1, len(node.value.elts) if isinstance(node.value, ast.Tuple) else 1)
+    return arity
+
+
+def _solution_regions(source: str) -> list[tuple[int, int]]:
+    """Line ranges (from 1) between BEGIN and END SOLUTION markers."""
+    regions, start = [], None
+    for number, line in enumerate(source.splitlines(), start=1):
+        if "### BEGIN SOLUTION" in line:
+            start = number
+        elif "### END SOLUTION" in line and start is not None:
+            regions.append((start, number))
+            start = None
+    return regions
+
+
+class _ComputeNothing(ast.NodeTransformer):
+    """Every function the student writes (one that holds or lies in a
+    solution region) returns a do-nothing value; given code stays."""
+
+    def __init__(self, regions: list[tuple[int, int]]):
+        self.regions = regions
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        written = any(start <= node.end_lineno and node.lineno <= end for start, end in self.regions)
+        if node.name == "__init__" or not written:
+            return node
+        names = [a.arg for a in node.args.args if a.arg not in ("self", "cls")]
+        arity = _returned_arity(node)
+        value = f"_do_nothing({names[0] if names else ''})"
+        body = "return None" if arity is None else f"return {value}" if arity == 1 else \
+            f"return ({', '.join([value] * arity)})"
+        node.body = ast.parse(body).body
+        node.decorator_list = []
+        return node
+
+
+def do_nothing_cells(solution: nbformat.NotebookNode, kind: str) -> tuple[tuple[str, str], ...]:
+    """The solution's code cells rewritten so that nothing is computed."""
+    cells = []
+    for cell in solution.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            tree = _ComputeNothing(_solution_regions(cell.source)).visit(ast.parse(cell.source))
+            code = "import numpy as _np\n" + _DO_NOTHING_HELPERS[kind] + ast.unparse(tree) + "\n"
+            cells.append((meta["grade_id"], code))
+    return tuple(cells)
+
+
+def do_nothing(kind: str, solution: Path) -> Variant:
+    return Variant(f"does_nothing_{kind}", cells=do_nothing_cells(nbformat.read(str(solution), as_version=4), kind),
+                   description=f"every function returns {kind} values")

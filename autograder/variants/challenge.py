@@ -27,6 +27,14 @@ BUGS = [
             ("test_fit_challenge2",), "fit_challenge2 returns the course's example values", max_other_failures=0),
 ]
 
+BUGS += [
+    Variant("fit1_returns_an_array",
+            (("    return float(model.layers[1].w), float(model.layers[2].b)\n",
+              "    return np.array([model.layers[1].w, model.layers[2].b])\n"),),
+            ("test_fit_challenge1",), "fit_challenge1 returns an array where the notebook asks for (w, b) as numbers",
+            max_other_failures=0),
+]
+
 LOOPS_FOREVER = Variant(
     "fit1_loops_forever",
     (("    # log y = w cos(x) + b is linear", "    while True:\n        pass\n    # log y = w cos(x) + b is linear"),),

@@ -44,6 +44,29 @@ BUGS = [
             ("test_fit_lstsq",), "fit_lstsq forgets the column of ones"),
 ]
 
+# Mutating what the function is given, and returning other types than the notebook states.
+BUGS += [
+    Variant("fit_numpy_updates_w_init_in_place",
+            (("    w, b = np.array(w_init, dtype=float), np.array(b_init, dtype=float)\n", "    w, b = w_init, b_init\n"),
+             ("        w = w - learning_rate * grad_w\n        b = b - learning_rate * grad_b\n",
+              "        w -= learning_rate * grad_w\n        b -= learning_rate * grad_b\n")),
+            ("test_fit_follows_gradient_descent[fit_numpy]", "test_fit_recovers_hidden_parameters[fit_numpy]"),
+            "fit_numpy starts from w = w_init and updates it in place (the caller's arrays change)"),
+    Variant("fit_autograd_trains_w_init_itself",
+            (("    w = w_init.clone().detach().requires_grad_(True)\n    b = b_init.clone().detach().requires_grad_(True)\n",
+              "    w = w_init.requires_grad_()\n    b = b_init.requires_grad_()\n"),),
+            ("test_fit_follows_gradient_descent[fit_autograd]", "test_fit_recovers_hidden_parameters[fit_autograd]"),
+            "fit_autograd calls w_init.requires_grad_() and updates the caller's tensors"),
+    Variant("manual_gradient_per_entry_arrays",
+            (("    return float(np.sum(r * x)), float(np.sum(r))\n", "    return r * x, r\n"),),
+            ("test_manual_gradient[vector]", "test_manual_gradient[matrix]"),
+            "manual_gradient returns per-entry arrays where the notebook asks for numbers"),
+    Variant("accumulated_grads_returns_tensors",
+            (("    return w_t.grad.item(), b_t.grad.item()\n", "    return w_t.grad, b_t.grad\n"),),
+            ("test_gradients_accumulate_over_two_backward_calls",),
+            "accumulated_grads returns the .grad tensors where the notebook asks for floats"),
+]
+
 DEMO_CLASS = {
     "alice": SOLUTION,
     "bob": STUB,

@@ -1,2 +1,9 @@
-"""Hidden graders of the backprop practical, run in this order."""
-TEST_FILES = ["test_layers.py", "test_composition.py", "test_fit.py"]
+"""Hidden graders of the backprop practical: its concepts, in the order they run."""
+from autograder.grading.marks import Concept
+
+CONCEPTS = (
+    Concept("layers", "test_layers.py", 16.5, "Your layers on their own: forward, backward, grad and step"),
+    Concept("composition", "test_composition.py", 20, "my_composition: the loss, and chains of your layers"),
+    Concept("fit", "test_fit.py", 8, "Recovering hidden w* and b*: SGD through your classes, and your train"),
+)
+TOTAL_POINTS = 44.5

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.grading.compare import as_scalar, assert_unchanged
-from autograder.grading.marks import points, time_limit
+from autograder.grading.compare import as_number
+from autograder.grading.marks import points, time_limit, title
 from autograder.graders.recovery import assert_recovered, draw_away, unpack
-from autograder.graders.sgd import run_sgd
+from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_COS, MY_EXP
+from autograder.graders.sgd import check_sgd_path, run_sgd
 
 TOLERANCE = 0.01
 MAX_P = 100.0  # a larger |p| aliases on the sampling grid
@@ -43,7 +44,7 @@ def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
         model = student.my_composition(layers)
         steps = [(layers[0], rate / 15), (layers[1], rate), (layers[2], rate), (layers[3], rate), (layers[4], rate)]
         run_sgd(sandbox, model, XX, yy, rng.integers(len(XX), size=n_iter), steps, decay=decay)
-        found = {"p": as_scalar(layers[0].w, "p"), "w": as_scalar(layers[2].w, "w"), "b": as_scalar(layers[3].b, "b")}
+        found = {"p": as_number(layers[0].w, "p"), "w": as_number(layers[2].w, "w"), "b": as_number(layers[3].b, "b")}
         loss = np.mean((model_output(found["p"], found["w"], found["b"]) - yy) ** 2)
         return (loss if np.isfinite(loss) else np.inf), found
 
@@ -56,25 +57,30 @@ def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
 
 @points(3)
 @time_limit(90)
+@title("multi-start SGD run by the grader through your classes recovers hidden p*, w* and b* (draw {draw})")
 @pytest.mark.parametrize("draw", [0, 1])
 def test_multistart_sgd_through_your_classes(student, sandbox, rng, draw):
     truth = hidden_challenge2(rng)
-    found = multistart_sgd(student, sandbox, rng, model_output(**truth))
+    yy = model_output(**truth)
+    rate = 0.05 / np.mean(yy ** 2)
+    check_sgd_path(student, sandbox, [(MULTIPLICATION_WEIGHT, 1.0), (MY_COS, None), (MULTIPLICATION_WEIGHT, 0.5),
+                                      (ADD_BIAS, 1.5), (MY_EXP, None)], XX, yy, rng, [rate / 15] + [rate] * 4)
+    found = multistart_sgd(student, sandbox, rng, yy)
     assert_recovered(found, truth, TOLERANCE,
                      "the grader's multi-start SGD through your my_composition, multiplication_weight, "
                      "my_cos, add_bias and my_exp")
 
 
 def _call_fit(student, sandbox, name: str, yy: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
-    xx_remote, yy_remote = sandbox.put(XX), sandbox.put(yy)
-    result = getattr(student, name)(xx_remote, yy_remote)
-    assert_unchanged(sandbox.fetch(xx_remote), XX, f"{name} (xx)")
-    assert_unchanged(sandbox.fetch(yy_remote), yy, f"{name} (yy)")
+    given = sandbox.inputs(xx=XX, yy=yy)
+    result = getattr(student, name)(given.xx, given.yy)
+    given.check_unchanged(name)
     return unpack(result, names, name)
 
 
 @points(2)
 @time_limit(10)
+@title("fit_challenge1 recovers hidden w* and b* of exp(w* cos(x) + b*) (draw {draw})")
 @pytest.mark.parametrize("draw", [0, 1, 2])
 def test_fit_challenge1(student, sandbox, rng, draw):
     truth = hidden_challenge1(rng)
@@ -84,6 +90,7 @@ def test_fit_challenge1(student, sandbox, rng, draw):
 
 @points(3)
 @time_limit(60)
+@title("fit_challenge2 recovers hidden p*, w* and b* of exp(w* cos(p* x) + b*) (draw {draw})")
 @pytest.mark.parametrize("draw", [0, 1, 2])
 def test_fit_challenge2(student, sandbox, rng, draw):
     truth = hidden_challenge2(rng)

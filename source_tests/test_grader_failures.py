@@ -1,0 +1,63 @@
+"""A broken grader must not hand out zeros: when the hidden tests fail on
+their own side, the batch stops with a message for the instructor, and
+nothing it did is kept as a final result."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, solution
+
+pytestmark = pytest.mark.slow
+BROKEN_FIXTURE = '''
+
+@pytest.fixture
+def grader_data():
+    raise KeyError("hidden table of reference values")
+'''
+
+
+def _package_copy(tmp_path, break_it) -> dict:
+    package = tmp_path / "pkg"
+    shutil.copytree(REPO / "autograder", package / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    break_it(package / "autograder" / "graders")
+    return dict(os.environ, PYTHONPATH=str(package), AUTOGRADER_SECRET="grader-failures")
+
+
+def _grade(tmp_path, env, *paths) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "backprop", *map(str, paths), "--json",
+                           "--output", str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def _fixture_that_raises(graders):
+    checks = graders / "composition_checks.py"
+    text = checks.read_text() + BROKEN_FIXTURE
+    checks.write_text(text.replace("def test_compute_loss_value(student, rng, shape):",
+                                   "def test_compute_loss_value(student, rng, shape, grader_data):"))
+
+
+def test_a_fixture_that_raises_stops_the_batch_and_keeps_nothing(tmp_path):
+    env = _package_copy(tmp_path, _fixture_that_raises)
+    first, second = tmp_path / "ana.ipynb", tmp_path / "ben.ipynb"
+    shutil.copy2(solution("backprop"), first)
+    shutil.copy2(solution("backprop"), second)
+    proc = _grade(tmp_path, env, first, second)
+    assert proc.returncode == 3, proc.stderr
+    assert "grading stopped" in proc.stderr and "KeyError" in proc.stderr and "test_compute_loss_value" in proc.stderr
+    assert proc.stdout == ""  # no grade table, no JSON: nothing to trust
+    results = tmp_path / "out" / "results"
+    assert [p.name for p in results.iterdir() if p.name.endswith(".json")] == ["ana.json"]  # ben never started
+    assert not list(results.glob(".*.fingerprint")), "a result the grader could not finish must never be kept"
+
+
+def test_hidden_tests_that_do_not_import_stop_the_batch(tmp_path):
+    env = _package_copy(tmp_path, lambda graders: (graders / "backprop" / "test_fit.py").write_text("def broken(:\n"))
+    proc = _grade(tmp_path, env, solution("backprop"))
+    assert proc.returncode == 3, proc.stderr
+    assert "collecting" in proc.stderr and "test_fit.py" in proc.stderr
+    assert not (tmp_path / "out" / "results").exists()
