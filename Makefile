@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # nbgrader runs `alembic` from the environment's bin folder.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: setup
 
 test: setup
 	$(RUN) $(BIN)/python -m pytest source_tests -q
+
+# The fast layer: codec, comparisons, notebook loading, result store, declared totals (seconds).
+test-fast: setup
+	$(RUN) $(BIN)/python -m pytest source_tests -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) demo reports submitted gradebook.db
