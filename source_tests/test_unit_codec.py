@@ -26,6 +26,11 @@ def test_arrays_round_trip_with_dtype_and_shape(dtype):
     assert type(back) is np.ndarray and back.dtype == array.dtype and np.array_equal(back, array)
 
 
+def test_a_zero_dimensional_array_stays_zero_dimensional():
+    back = decode(loads(dumps({"v": encode(np.array(2.5))}))["v"])
+    assert back.shape == () and back == 2.5
+
+
 def test_numpy_scalars_become_python_numbers():
     assert type(decode(encode(np.float64(1.5)))) is float and type(decode(encode(np.int32(2)))) is int
 

@@ -60,11 +60,10 @@ def encode_tensor(values: np.ndarray, requires_grad: bool) -> dict:
 
 
 def _encode_array(array: np.ndarray) -> dict:
-    array = np.ascontiguousarray(array)
     dtype = array.dtype.name
     if dtype not in ALLOWED_DTYPES:
         raise TypeError(f"arrays of dtype {dtype} cannot be sent")
-    data = base64.b64encode(array.tobytes()).decode("ascii")
+    data = base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")  # (a 0-d array stays 0-d)
     return {"$nd": [dtype, list(array.shape), data]}
 
 

@@ -75,6 +75,8 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 ROOT_TMPFS = "size=4m,mode=755"
+DENIED_PACKAGE = ('raise ImportError("{name} is not available in this assignment: you build the engine yourself, on '
+                  'numpy (its files are not in your filesystem)", name="{name}")\n')
 
 _libc = None
 
@@ -134,6 +136,7 @@ class RootPlan:
     symlinks: tuple[tuple[str, str], ...]  # (path, target)
     masks: tuple[str, ...]  # paths inside binds to cover with something empty
     etc: tuple[str, ...]
+    denied: tuple[tuple[str, str], ...] = ()  # (package folder, module) of denied modules, among the masks
 
 
 def _nested(path: str, parents: list[str]) -> bool:
@@ -183,9 +186,11 @@ def plan_root(deny: tuple[str, ...] = ()) -> RootPlan:
         if not _nested(path, binds):
             binds.append(path)
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the grader's package
+    denied = [(d, name) for name in deny for d in _module_dirs(name) if os.path.isfile(os.path.join(d, "__init__.py"))]
     masks = [p for p in [package, *(d for name in deny for d in _module_dirs(name))] if _nested(p, binds)]
     etc = tuple(name for name in ETC_FILES if os.path.exists(os.path.join("/etc", name)))
-    return RootPlan(tuple(binds), tuple(symlinks), tuple(sorted(set(masks))), etc)
+    return RootPlan(tuple(binds), tuple(symlinks), tuple(sorted(set(masks))), etc,
+                    tuple((d, name) for d, name in denied if d in masks))
 
 
 # -- inside the student process -------------------------------------------
@@ -257,17 +262,8 @@ def build_root(plan: RootPlan, mountpoint: str, files: str, uid: int, gid: int, 
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None, "make / private")
     root = mountpoint.rstrip("/")
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, ROOT_TMPFS, "root tmpfs")
-    for path, target in plan.symlinks:
-        os.symlink(target, root + path)
-    for path in plan.binds:
-        _make_like(path, root + path)
-        _bind_read_only(path, root + path)
-    for path in plan.masks:
-        if os.path.isdir(root + path):
-            _mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555",
-                   f"mask {path}")
-        elif os.path.exists(root + path):
-            _mount("/dev/null", root + path, None, MS_BIND, None, f"mask {path}")
+    # What is made for the student first: the runtime may live under /tmp (a
+    # clone in /tmp with its virtual environment), never under the others.
     _build_etc(root, plan, uid, gid)
     _build_dev(root, tmp_bytes)
     os.makedirs(root + "/proc", mode=0o555)
@@ -276,6 +272,22 @@ def build_root(plan: RootPlan, mountpoint: str, files: str, uid: int, gid: int, 
     os.makedirs(root + "/tmp")
     _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777", "mount /tmp")
     _build_home(root + HOME, files, uid, gid, tmp_bytes)
+    for path, target in plan.symlinks:
+        os.symlink(target, root + path)
+    for path in plan.binds:
+        if _nested(path, ["/etc", "/dev", "/proc", HOME]):
+            raise FenceError(f"the Python runtime at {path} would be hidden by the student's own {path}")
+        _make_like(path, root + path)
+        _bind_read_only(path, root + path)
+    denied = dict(plan.denied)
+    for path in plan.masks:
+        if os.path.isdir(root + path):
+            _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, "size=16k,mode=755", f"mask {path}")
+            if path in denied:  # an empty folder would still import, as a namespace package
+                _write(root + path + "/__init__.py", DENIED_PACKAGE.format(name=denied[path]))
+            _mount(None, root + path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None, f"mask {path}")
+        elif os.path.exists(root + path):
+            _mount("/dev/null", root + path, None, MS_BIND, None, f"mask {path}")
     os.chdir(root)
     _check(libc().pivot_root(b".", b"."), "pivot_root")
     _check(libc().umount2(b".", MNT_DETACH), "detach the machine's root")
@@ -343,8 +355,10 @@ def verify_fenced(plan: RootPlan) -> None:
         extra = set(os.listdir(folder)) - names
         if extra:
             raise FenceError(f"{folder} holds {sorted(extra)[:5]}, which the student's filesystem should not")
+    denied = dict(plan.denied)
     for path in plan.masks:
-        if os.path.isdir(path) and os.listdir(path) or os.path.isfile(path) and os.path.getsize(path):
+        left = set(os.listdir(path)) if os.path.isdir(path) else set()
+        if left - ({"__init__.py"} if path in denied else set()) or os.path.isfile(path) and os.path.getsize(path):
             raise FenceError(f"{path} is not masked")
     others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
     if os.getpid() != 1 or others:
