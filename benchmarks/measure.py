@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from autograder.assignments import assignment_names  # noqa: E402
-from autograder.graders.challenge.test_fit import (TOLERANCE, hidden_challenge1, hidden_challenge2,  # noqa: E402
-                                                  model_output, multistart_sgd)
+from autograder.graders.challenge.test_fit import TOLERANCE, multistart_sgd  # noqa: E402
+from autograder.graders.challenge_data import hidden_challenge1, hidden_challenge2, model_output  # noqa: E402
 from autograder.notebook import load_code_cells  # noqa: E402
 from autograder.sandbox.isolation import UNISOLATED, Fence  # noqa: E402
 from autograder.sandbox.session import Sandbox, Scratch, Student  # noqa: E402

@@ -18,6 +18,7 @@ CASES = [(assignment, variant) for assignment in assignment_names()
 def test_enough_bugs_per_assignment():
     counts = {a: sum(1 for name, _ in CASES if name == a) for a in assignment_names()}
     assert counts["backprop"] >= 12 and counts["challenge"] >= 6 and counts["manual_gradient"] >= 7, counts
+    assert counts["reverse_mode"] >= 10, counts
 
 
 @pytest.mark.parametrize("assignment, variant", CASES, ids=[f"{a}-{v.name}" for a, v in CASES])

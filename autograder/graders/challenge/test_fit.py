@@ -8,28 +8,13 @@ import pytest
 
 from autograder.grading.compare import as_number
 from autograder.grading.marks import points, time_limit, title
-from autograder.graders.recovery import assert_recovered, draw_away, unpack
+from autograder.graders.challenge_data import XX, hidden_challenge1, hidden_challenge2, model_output
+from autograder.graders.recovery import assert_recovered, unpack
 from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_COS, MY_EXP
 from autograder.graders.sgd import check_sgd_path, run_sgd
 
 TOLERANCE = 0.01
 MAX_P = 100.0  # a larger |p| aliases on the sampling grid
-XX = np.arange(-10, 10, 0.01)
-COURSE_VALUES = (0.3, 0.5, 1.0, 1.2, 2.0)  # the course's starting and example values
-
-
-def hidden_challenge1(rng: np.random.Generator) -> dict[str, float]:
-    w = draw_away(rng, 0.25, 1.0, COURSE_VALUES) * (1 if rng.random() < 0.5 else -1)
-    return {"w": w, "b": draw_away(rng, 1.75, 2.75, COURSE_VALUES)}
-
-
-def hidden_challenge2(rng: np.random.Generator) -> dict[str, float]:
-    return {"p": draw_away(rng, 0.4, 2.0, COURSE_VALUES), "w": draw_away(rng, 0.3, 1.0, COURSE_VALUES),
-            "b": draw_away(rng, 1.0, 2.0, COURSE_VALUES)}
-
-
-def model_output(p: float, w: float, b: float) -> np.ndarray:
-    return np.exp(w * np.cos(p * XX) + b)
 
 
 def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
