@@ -6,14 +6,11 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UnknownAssignment
 from .grading.marks import Concept, check_declared
 
 GRADERS = Path(__file__).parent / "graders"
 DEFAULT_STUDENT_MODULES = ("numpy", "matplotlib", "torch")
-
-
-class UnknownAssignment(LookupError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-
-class NbgraderError(RuntimeError):
-    pass
+from .errors import NbgraderError
 
 
 def run_nbgrader(args: list[str], cwd: Path, exchange: Path | None = None) -> str:

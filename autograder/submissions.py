@@ -5,16 +5,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NoSuchPath
+
 
 @dataclass(frozen=True)
 class Submission:
     student: str
     notebook: Path
     shared_folder: bool = False  # its folder holds other submissions too: only the notebook is its own
-
-
-class NoSuchPath(FileNotFoundError):
-    pass
 
 
 def _student_of(notebook: Path, assignment: str) -> str:

@@ -2,7 +2,12 @@
 real notebooks through the real sandbox and hidden tests."""
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -14,7 +19,7 @@ from autograder.grading.runner import GradingContext, Submission, fence_for, gra
 from autograder.sandbox.session import Limits
 from autograder.sandbox.uids import UidLease
 from autograder.sandbox.zygote import Zygote
-from autograder.variants import Variant, write_variant
+from autograder.variants import DO_NOTHING, Variant, do_nothing, write_variant
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "source-tests-secret"
@@ -106,3 +111,33 @@ def make_variant(tmp_path) -> Callable[[str, Variant], Path]:
         destination = tmp_path / variant.name / f"{assignment}.ipynb"
         return write_variant(variant, released(assignment), solution(assignment), destination)
     return _make
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory) -> Callable[[str], dict[str, SubmissionResult]]:
+    """A whole class per assignment graded in one batch through the real CLI,
+    a grader process per CPU: the instructor's solution, the released stub,
+    the submissions that compute nothing, and every bug of the variant table
+    (a student each, named after it)."""
+    cache: dict[str, dict[str, SubmissionResult]] = {}
+
+    def get(assignment: str) -> dict[str, SubmissionResult]:
+        if assignment not in cache:
+            folder = tmp_path_factory.mktemp(f"class-{assignment}")
+            variants = [*(do_nothing(kind, solution(assignment)) for kind in DO_NOTHING),
+                        *importlib.import_module(f"autograder.variants.{assignment}").BUGS]
+            for variant in variants:
+                write_variant(variant, released(assignment), solution(assignment),
+                              folder / variant.name / f"{variant.name}.ipynb")
+            for name, notebook in (("solution", solution(assignment)), ("stub", released(assignment))):
+                (folder / name).mkdir()
+                shutil.copy2(notebook, folder / name / f"{name}.ipynb")
+            proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment,
+                                   *map(str, sorted(p for p in folder.iterdir() if p.is_dir())), "--json",
+                                   "--output", str(folder.parent / f"{folder.name}-out")],
+                                  env=dict(os.environ, AUTOGRADER_SECRET=SECRET), capture_output=True, text=True,
+                                  timeout=1800)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            cache[assignment] = {r["student"]: SubmissionResult.from_json(r) for r in json.loads(proc.stdout)}
+        return cache[assignment]
+    return get

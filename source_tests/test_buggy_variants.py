@@ -22,5 +22,5 @@ def test_enough_bugs_per_assignment():
 
 
 @pytest.mark.parametrize("assignment, variant", CASES, ids=[f"{a}-{v.name}" for a, v in CASES])
-def test_bug_loses_the_points_of_its_test(grade, make_variant, assignment, variant):
-    assert_bug_caught(grade(assignment, make_variant(assignment, variant)), variant)
+def test_bug_loses_the_points_of_its_test(graded_class, assignment, variant):
+    assert_bug_caught(graded_class(assignment)[variant.name], variant)

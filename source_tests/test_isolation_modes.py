@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, released, solution
+from conftest import released, solution
 from test_deny_by_default import FILESYSTEM_WALK
 
 pytestmark = pytest.mark.slow

@@ -65,10 +65,9 @@ def test_each_student_is_collected_and_graded(course):
 
 def test_json_follows_the_contract(course):
     for result in course["results"]:
-        assert set(result) == {"student", "submission", "score", "max_score", "tests", "notes", "isolation",
-                               "seconds"}
+        assert set(result) == {"student", "submission", "score", "max_score", "tests", "notes", "isolation"}
         assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"]))
-        assert result["isolation"].startswith("isolated:") and result["seconds"] > 0
+        assert result["isolation"].startswith("isolated:")
         for test in result["tests"]:
             assert set(test) == {"name", "score", "max_score", "outcome", "message", "title", "concept"}
             assert test["outcome"] in {"passed", "failed", "error", "timeout"}

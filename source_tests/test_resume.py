@@ -18,7 +18,7 @@ from conftest import SECRET, released, solution
 
 pytestmark = pytest.mark.slow
 
-STUDENTS = {"amy": "solution", "bo": "bug", "cy": "stub", "di": "solution"}
+STUDENTS = {"amy": "solution", "bo": "bug", "cy": "stub", "di": "solution", "ed": "bug", "fay": "solution"}
 
 
 def _course(tmp_path):
@@ -44,28 +44,30 @@ def _scores(stdout: str) -> dict:
     return {r["student"]: [(t["name"], t["outcome"], t["score"]) for t in r["tests"]] for r in json.loads(stdout)}
 
 
-def test_killed_batch_resumes_and_matches_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_killed_batch_resumes_and_matches_an_uninterrupted_run(tmp_path, jobs):
     course = _course(tmp_path)
     out = tmp_path / "out"
-    first = _grade(course, out, start_new_session=True)
+    first = _grade(course, out, "--jobs", jobs, start_new_session=True)
+    marks = out / "results"
     deadline = time.monotonic() + 300
-    while len(list((out / "results").glob(".*.fingerprint"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    os.killpg(first.pid, signal.SIGKILL)  # the grader, its template and any student process
+    while len(list(marks.glob(".*.fingerprint"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(first.pid, signal.SIGKILL)  # the grader, its workers, its template and any student process
     first.wait()
-    done = sorted(p.name for p in (out / "results").glob("*.json"))
+    done = sorted(p.name for p in marks.glob(".*.fingerprint"))  # what was finished: kept by the next run
     assert 2 <= len(done) < len(STUDENTS), done
-    for path in (out / "results").glob("*.json"):
+    for path in marks.glob("*.json"):
         json.loads(path.read_text())  # every file on disk is whole
 
-    resumed = _grade(course, out)
+    resumed = _grade(course, out, "--jobs", jobs)
     stdout, stderr = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, stderr
     kept = [line for line in stderr.splitlines() if line.startswith("kept ")]
     assert len(kept) == len(done), stderr
     assert stderr.count("graded ") == len(STUDENTS) - len(done), stderr
 
-    uninterrupted = _grade(course, tmp_path / "out2", "--fresh")
+    uninterrupted = _grade(course, tmp_path / "out2", "--fresh", "--jobs", jobs)
     stdout2, stderr2 = uninterrupted.communicate(timeout=600)
     assert uninterrupted.returncode == 0, stderr2
     assert _scores(stdout) == _scores(stdout2)

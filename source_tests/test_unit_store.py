@@ -53,6 +53,20 @@ def test_results_round_trip_through_json():
     data = _result("ana").to_json()
     assert SubmissionResult.from_json(json.loads(json.dumps(data))).to_json() == data
     assert data["score"] == 1.0 and data["max_score"] == 3.0
+    assert "seconds" not in data  # a result is the same whatever the machine: timing is kept beside it
+
+
+def test_the_grading_time_is_kept_beside_the_result(store, submission):
+    store.save(submission, _result("ana"))
+    assert store.previous(submission).seconds == 1.5
+
+
+def test_finish_writes_the_batch_in_the_order_of_its_submissions(store, tmp_path):
+    order = [Submission(name, tmp_path / f"{name}.ipynb") for name in ("ben", "ana")]
+    store.add(_result("ana"))
+    store.add(_result("ben"))
+    assert [r.student for r in store.finish(order)] == ["ben", "ana"]
+    assert [r["student"] for r in json.loads((store.out / "results.json").read_text())] == ["ben", "ana"]
 
 
 def test_csv_has_one_row_per_student_and_one_column_per_test():

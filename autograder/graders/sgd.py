@@ -1,8 +1,8 @@
 """Stochastic gradient descent run by the grader through the student's classes.
 
-The grader chooses every sample and every call; only the arithmetic happens in
-the student process. Iterations are sent `per_trip` at a time (each one is
-forward, compute_loss, backward, then step) to save pipe round trips.
+The grader chooses every sample and every learning rate; only the arithmetic
+happens in the student process. Iterations are sent thousands at a time (each
+one is forward, compute_loss, backward, then step) to save pipe round trips.
 
 A fit that lands on hidden parameters proves little by itself (a `step`
 could fit the data its own way), so the path is checked too: the first
@@ -15,27 +15,21 @@ import numpy as np
 from autograder.grading.compare import as_number, assert_close, show
 from autograder.grading.plugin import StudentProcess
 from autograder.graders.layer_specs import Chain, build_chain, chain_reference, describe_chain
-from autograder.sandbox.session import Earlier, Remote
+from autograder.sandbox.session import Remote
 
 PATH_STEPS = 20
 
 
 def run_sgd(sandbox: StudentProcess, model: Remote, xx: np.ndarray, yy: np.ndarray, indices: np.ndarray,
-            steps: list[tuple[Remote, float]], per_trip: int = 500, decay: float = 0.0) -> None:
-    """One SGD update per index; `steps` lists (object, learning rate) whose
-    step() is called after each backward (the model itself, or its layers one
-    by one with a learning rate each). The rates shrink by 1 / (1 + decay * k / n)."""
+            steps: list[tuple[Remote, float]], per_trip: int = 2500, decay: float = 0.0) -> None:
+    """One SGD update per index (forward, compute_loss, backward, then step on
+    each of `steps`: (object, learning rate), the model itself or its layers
+    one by one). The rates shrink by 1 / (1 + decay * k / n)."""
     n = len(indices)
+    factors = 1.0 / (1.0 + decay * np.arange(n) / n)
     for start in range(0, n, per_trip):
-        calls = []
-        for k in range(start, min(start + per_trip, n)):
-            j = int(indices[k])
-            factor = 1.0 / (1.0 + decay * k / n)
-            first = len(calls)
-            calls += [(model, "forward", (float(xx[j]),)), (model, "compute_loss", (Earlier(first), float(yy[j]))),
-                      (model, "backward", ())]
-            calls += [(target, "step", (rate * factor,)) for target, rate in steps]
-        sandbox.call_methods(calls)
+        chosen = indices[start:start + per_trip]
+        sandbox.sgd(model, xx[chosen].tolist(), yy[chosen].tolist(), steps, factors[start:start + per_trip].tolist())
 
 
 def reference_sgd(chain: Chain, xx: np.ndarray, yy: np.ndarray, indices, rates: list[float]) -> list:

@@ -21,16 +21,13 @@ import numpy as np
 import pytest
 from _pytest.runner import runtestprotocol
 
+from ..errors import GraderFailure
 from ..assignments import Assignment
 from ..notebook import NotebookError
 from ..sandbox.errors import StudentCrashed, StudentError, StudentTimeout
 from ..sandbox.session import Remote, Sandbox, Student
 from .compare import assert_unchanged, show
 from .results import TestResult
-
-
-class GraderFailure(RuntimeError):
-    """The hidden tests failed on their own side: no score may be given."""
 
 
 @dataclass
@@ -133,7 +130,7 @@ class Inputs:
 
 class StudentProcess:
     """What the `sandbox` fixture gives a grader test: inputs to place in the
-    student process and read back, and batched method calls."""
+    student process and read back, and SGD iterations in one round trip."""
 
     def __init__(self, sandbox: Sandbox):
         self._sandbox = sandbox
@@ -147,8 +144,8 @@ class StudentProcess:
     def fetch(self, remote: Remote) -> Any:
         return self._sandbox.fetch(remote)
 
-    def call_methods(self, steps: list) -> list:
-        return self._sandbox.call_methods(steps)
+    def sgd(self, model: Remote, xs: list[float], ys: list[float], steps: list, factors: list[float]) -> None:
+        self._sandbox.sgd(model, xs, ys, steps, factors)
 
 
 class GradingPlugin:

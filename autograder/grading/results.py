@@ -42,7 +42,10 @@ class SubmissionResult:
     tests: list[TestResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the notebook: cells that raised, hand-graded parts
     isolation: str = ""  # what protected the student process (isolation.Fence.describe)
-    seconds: float = 0.0  # grading wall time
+    # Not in the JSON (a result is the same whatever the machine): grading wall time, and the
+    # CPU time its student processes used (the notebook's cells and the calls the tests made).
+    seconds: float = 0.0
+    student_seconds: float = 0.0
 
     @property
     def score(self) -> float:
@@ -56,6 +59,12 @@ class SubmissionResult:
     def grader_errors(self) -> list[TestResult]:
         return [t for t in self.tests if t.grader_error]
 
+    @property
+    def limits_hit(self) -> list[str]:
+        """The tests and cells that ran into a limit (time, memory, output, processes)."""
+        return ([t.title or t.name for t in self.tests if t.outcome == "timeout" or "limit" in t.message]
+                + [note for note in self.notes if "limit" in note])
+
     def concept_scores(self) -> dict[str, tuple[float, float]]:
         """concept -> (score, max_score), in the order the tests ran."""
         out: dict[str, tuple[float, float]] = {}
@@ -68,13 +77,15 @@ class SubmissionResult:
         """The documented contract of `autograder grade --json`."""
         return {"student": self.student, "submission": self.submission, "score": self.score,
                 "max_score": self.max_score, "tests": [t.to_json() for t in self.tests], "notes": list(self.notes),
-                "isolation": self.isolation, "seconds": round(self.seconds, 3)}
+                "isolation": self.isolation}
 
     @classmethod
-    def from_json(cls, data: dict) -> "SubmissionResult":
+    def from_json(cls, data: dict, seconds: float = 0.0, student_seconds: float = 0.0) -> "SubmissionResult":
         return cls(str(data["student"]), str(data["submission"]), [TestResult.from_json(t) for t in data["tests"]],
-                   [str(n) for n in data.get("notes", [])], str(data.get("isolation", "")),
-                   float(data.get("seconds", 0.0)))
+                   [str(n) for n in data.get("notes", [])], str(data.get("isolation", "")), seconds, student_seconds)
+
+    def timing(self) -> dict:
+        return {"seconds": round(self.seconds, 3), "student_seconds": round(self.student_seconds, 3)}
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from ..assignments import GRADERS, Assignment
 from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers
-from ..sandbox.isolation import NAMESPACES, UNISOLATED, Fence
+from ..sandbox.isolation import NAMESPACES, Fence
 from ..sandbox.session import IsolationFailed, Limits, Sandbox, Scratch
 from ..sandbox.zygote import ZygoteClient
 from ..submissions import Submission
@@ -101,7 +101,7 @@ def grade_one(context: GradingContext, zygote: ZygoteClient,
     finally:
         scratch.remove()
     return SubmissionResult(submission.student, str(submission.notebook), tests, _notes(sandbox, load_error, manual),
-                            context.fence.describe(), time.monotonic() - started)
+                            context.fence.describe(), time.monotonic() - started, sandbox.student_cpu)
 
 
 def run_session(context: GradingContext, jobs: Generator[SubmissionRun, list[TestResult], None]) -> None:

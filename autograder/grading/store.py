@@ -55,9 +55,10 @@ class ResultStore:
         """The saved result of this very submission graded by these very tests, if any."""
         result_path, print_path = self._paths(submission.student)
         try:
-            if print_path.read_text().strip() != self.fingerprint(submission):
+            mark = json.loads(print_path.read_text())
+            if mark["fingerprint"] != self.fingerprint(submission):
                 return None
-            return SubmissionResult.from_json(json.loads(result_path.read_text()))
+            return SubmissionResult.from_json(json.loads(result_path.read_text()), **mark["timing"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -66,7 +67,9 @@ class ResultStore:
         save_json(result_path, result.to_json())
         write_atomic(self.out / "feedback" / f"{safe_name(result.student)}.md",
                      feedback_markdown(result, self.assignment.name))
-        write_atomic(print_path, self.fingerprint(submission) + "\n")  # last: marks the result complete
+        # Last, the mark that the result is complete, with how long grading took (kept out of the
+        # result itself, which is the same whatever the machine and --jobs).
+        save_json(print_path, {"fingerprint": self.fingerprint(submission), "timing": result.timing()})
         self.add(result)
 
     def save_unfinished(self, result: SubmissionResult) -> None:
@@ -80,5 +83,11 @@ class ResultStore:
         self.results.append(result)
         write_atomic(self.out / "grades.csv", csv_text(self.results))
 
-    def finish(self) -> None:
+    def finish(self, order: list[Submission]) -> list[SubmissionResult]:
+        """The batch's results in the order of its submissions (workers finish
+        in any order), written as results.json and grades.csv."""
+        rank = {s.student: i for i, s in enumerate(order)}
+        self.results.sort(key=lambda r: rank.get(r.student, len(rank)))
+        write_atomic(self.out / "grades.csv", csv_text(self.results))
         save_json(self.out / "results.json", [r.to_json() for r in self.results])
+        return self.results

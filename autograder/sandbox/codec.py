@@ -10,7 +10,6 @@ Tags are one-key dicts whose key starts with "$":
   {"$t": [...]}                             a tuple
   {"$d": [[key, value], ...]}               a dict
   {"$h": id, "$c": callable, "$n": type}    a handle to a student object
-  {"$r": i}                                 (in a batch of calls) the result of call i
 An array tag may carry "$tensor": true (it was, or is to become, a torch
 tensor) and "$rg": requires_grad.
 """
@@ -155,7 +154,7 @@ def decode(data: Any, resolve: Callable[[dict], Any] | None = None, _depth: int 
                     raise DecodeError("malformed dict")
                 out[pair[0]] = decode(pair[1], resolve, _depth + 1, make_tensors)
             return out
-        if resolve is not None and (type(data.get("$h")) is int or type(data.get("$r")) is int):
+        if resolve is not None and type(data.get("$h")) is int:
             return resolve(data)
     raise DecodeError(f"not plain data: {str(data)[:80]}")
 

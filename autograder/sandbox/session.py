@@ -235,6 +235,7 @@ class Sandbox:
         self.runs = 0  # how often the notebook was (re)started for tests
         self.watchdog = Watchdog(self)
         self.warnings: list[str] = []  # what the student process reported missing (unisolated mode)
+        self.student_cpu = 0.0  # CPU seconds its processes used, as they end
         self._test_clock: _Clock | None = None
         self.started = time.monotonic()
 
@@ -328,6 +329,7 @@ class Sandbox:
         process, self.process = self.process, None
         if process is None:
             return
+        self.student_cpu += cpu_seconds(process.student_pid)  # what its code cost, for the benchmark
         process.kill(group=self.fence.mode == UNISOLATED)
         if self.fence.mode == UNISOLATED and self.fence.uid is not None:
             kill_all_of(self.fence.uid)  # no PID namespace: whatever escaped runs as the student's user id
@@ -421,8 +423,6 @@ class Sandbox:
         def handle_for(value: Any) -> dict:
             if isinstance(value, Remote):
                 return value._tag()
-            if isinstance(value, Earlier):
-                return {"$r": value.index}
             if isinstance(value, TensorArg):
                 return encode_tensor(value.values, value.requires_grad)
             raise TypeError(f"cannot send {type(value).__name__} to the student process")
@@ -431,14 +431,13 @@ class Sandbox:
             encoded["kwargs"] = encode(dict(kwargs), handle_for)
         return encoded
 
-    def call_methods(self, steps: list[tuple["Remote", str, tuple]]) -> list:
-        """Run (object, method, args) calls in order in one round trip and return
-        their results; `Earlier(i)` in args stands for the result of call i.
-        The grader still decides every call: this only saves pipe latency."""
-        encoded = [{"target": obj._tag(), "name": name, **self.encode_args(tuple(args), {})}
-                   for obj, name, args in steps]
-        where = ", ".join(sorted({f"{obj._type}.{name}" for obj, name, _ in steps}))
-        return self.request({"op": "calls", "steps": encoded}, where)
+    def sgd(self, model: "Remote", xs: list[float], ys: list[float], steps: list[tuple["Remote", float]],
+            factors: list[float]) -> None:
+        """Run SGD iterations chosen by the grader in one round trip (see Worker.op_sgd)."""
+        message = {"op": "sgd", "model": model._tag(), "x": xs, "y": ys, "factor": factors,
+                   "steps": [[target._tag(), float(rate)] for target, rate in steps]}
+        where = ", ".join([f"{model._type}.forward/compute_loss/backward"] + [f"{t._type}.step" for t, _ in steps])
+        self.request(message, where)
 
     def put(self, value: Any) -> "Remote":
         """A copy of `value` that lives in the student process (to check it is not mutated)."""
@@ -464,15 +463,6 @@ def _pidfds(*pids: int) -> tuple[int, ...]:
 
 
 _METHOD = object()
-
-
-class Earlier:
-    """In `Sandbox.call_methods`, the result of an earlier call of the same batch."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index: int):
-        self.index = index
 
 
 # Operators a handle forwards to the object it stands for (name in Python's `operator` module).

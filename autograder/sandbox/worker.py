@@ -77,18 +77,15 @@ class Worker:
             return self._handle_for(obj)
         raise TypeError(f"a {type(obj).__name__} is not plain data")
 
-    def _resolve(self, tag: dict, earlier: list | None = None) -> Any:
+    def _resolve(self, tag: dict) -> Any:
         try:
-            if "$r" in tag:
-                return earlier[tag["$r"]]
             return self.objects[tag["$h"]]
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, TypeError):
             raise LookupError("unknown handle") from None
 
-    def _args(self, message: dict, earlier: list | None = None) -> tuple[list, dict]:
-        resolve = lambda tag: self._resolve(tag, earlier)  # noqa: E731
-        args = decode(message.get("args", []), resolve, make_tensors=True)
-        kwargs = decode(message["kwargs"], resolve, make_tensors=True) if message.get("kwargs") else {}
+    def _args(self, message: dict) -> tuple[list, dict]:
+        args = decode(message.get("args", []), self._resolve, make_tensors=True)
+        kwargs = decode(message["kwargs"], self._resolve, make_tensors=True) if message.get("kwargs") else {}
         return args, kwargs
 
     # -- requests ------------------------------------------------------
@@ -129,14 +126,17 @@ class Worker:
         args, kwargs = self._args(message)
         return getattr(target, message["name"])(*args, **kwargs)
 
-    def op_calls(self, message: dict) -> Any:
-        """Several method calls in one round trip; an argument may be an earlier result."""
-        results: list = []
-        for step in message["steps"]:
-            target = self._resolve(step["target"])
-            args, kwargs = self._args(step, results)
-            results.append(getattr(target, step["name"])(*args, **kwargs))
-        return results
+    def op_sgd(self, message: dict) -> Any:
+        """SGD iterations the grader chose, sent compactly: for each sample,
+        model.forward(x), model.compute_loss(output, target), model.backward(),
+        then step(rate * factor) on each target the grader named."""
+        model = self._resolve(message["model"])
+        steps = [(self._resolve(tag), float(rate)) for tag, rate in message["steps"]]
+        for x, target, factor in zip(message["x"], message["y"], message["factor"]):
+            model.compute_loss(model.forward(float(x)), float(target))
+            model.backward()
+            for obj, rate in steps:
+                obj.step(rate * float(factor))
 
     def op_operator(self, message: dict) -> Any:
         """An arithmetic operator on handles (and plain values), reflected operands included."""

@@ -31,6 +31,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from ..errors import ZygoteError
 from . import isolation
 from .channel import Channel
 from .codec import dumps, loads
@@ -58,10 +59,6 @@ RLIMITS = {
     "open_files": resource.RLIMIT_NOFILE,
     "core_file": resource.RLIMIT_CORE,
 }
-
-
-class ZygoteError(RuntimeError):
-    """The template process could not be started or stopped answering."""
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.grading.compare import as_number, assert_close, kind_of, show
+from autograder.grading.compare import as_number, assert_close, kind_of
 from autograder.grading.marks import points, time_limit, title
 from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_EXP
 from autograder.graders.recovery import assert_recovered
@@ -66,16 +66,18 @@ def test_train_recovers_parameters(student, sandbox, rng, draw):
     learning_rate, n_iter, seed = 1e-4, 6000, int(rng.integers(1000))
     losses = student.train(model, given.xx, given.yy, learning_rate, n_iter, seed)
     given.check_unchanged("train")
-    if not isinstance(losses, list):
-        raise AssertionError(f"train should return a list of floats (one loss per iteration), got {kind_of(losses)}")
+    if not isinstance(losses, list) or not {type(v) for v in losses} <= {float, int}:
+        raise AssertionError(f"train should return a list of floats (one loss per iteration), got {kind_of(losses)}"
+                             + (f" holding {sorted({type(v).__name__ for v in losses})}" if isinstance(losses, list)
+                                else ""))
     assert len(losses) == n_iter, f"train should return {n_iter} losses (one per iteration), got {len(losses)}"
-    losses = np.array([as_number(v, "each loss returned by train") for v in losses])
+    losses = np.array(losses, dtype=np.float64)
     layers = model.layers
     found = {"w": as_number(layers[0].w, "w"), "b": as_number(layers[1].b, "b")}
     call = f"train(model, xx, yy, {learning_rate:g}, {n_iter}, seed={seed}) from w = 1, b = 1"
     # The very run the notebook describes: j = rng.integers(len(xx)) with rng = np.random.default_rng(seed).
-    sampler = np.random.default_rng(seed)
-    w, b, want_losses = course_sgd(*START, xx, yy, [int(sampler.integers(len(xx))) for _ in range(n_iter)],
+    # (integers(n, size=k) draws the same k indices as k calls of integers(n).)
+    w, b, want_losses = course_sgd(*START, xx, yy, np.random.default_rng(seed).integers(len(xx), size=n_iter),
                                    learning_rate)
     assert_close(losses, np.array(want_losses), "the losses train returned (each before its step)", call)
     assert_close(found["w"], w, "w after train", call)

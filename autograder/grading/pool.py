@@ -1,0 +1,146 @@
+"""A pool of grader processes.
+
+Each worker is forked from the coordinating process once it has imported
+what grading needs (so it starts in milliseconds), has a user id of its own
+for its student processes and one line to the shared warm template, and runs
+one pytest session over the hidden tests for all the submissions it is
+handed. The coordinator hands out submissions one at a time, to whichever
+worker is free, and yields each result as it arrives, so that the caller
+writes it to disk before anything else happens. Results cross as JSON.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import selectors
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Iterator
+
+from ..sandbox.channel import Channel, ChannelClosed
+from ..sandbox.isolation import die_with_parent
+from ..sandbox.zygote import ZygoteClient
+from .plugin import GraderFailure
+from .results import SubmissionResult
+from ..submissions import Submission
+from .runner import GradingContext, grade_one, run_session
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _to_json(submission: Submission) -> dict:
+    return {"student": submission.student, "notebook": str(submission.notebook),
+            "shared_folder": submission.shared_folder}
+
+
+def _serve(context: GradingContext, zygote: ZygoteClient, channel: Channel) -> None:
+    """A worker: grade what the coordinator sends until it says stop."""
+    def jobs():
+        while True:
+            message = channel.recv()
+            if "submission" not in message:
+                return
+            data = message["submission"]
+            submission = Submission(data["student"], Path(data["notebook"]), data["shared_folder"])
+            result = yield from grade_one(context, zygote, submission)
+            channel.send({"result": result.to_json(), "timing": result.timing(),
+                          "grader_errors": [t.name for t in result.grader_errors]})
+
+    try:
+        run_session(context, jobs())
+        channel.send({"done": True})
+    except BaseException as exc:  # the coordinator decides what to do: it stops the batch
+        channel.send({"failure": str(exc) if isinstance(exc, GraderFailure) else f"{type(exc).__name__}: {exc}"})
+
+
+def _start_worker(context: GradingContext, zygote: ZygoteClient, others: list[socket.socket]) -> tuple[int, Channel]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            ours.close()
+            for sock in others:
+                sock.close()
+            die_with_parent()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _serve(context, zygote, Channel(theirs))
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    theirs.close()
+    return pid, Channel(ours)
+
+
+def grade_pool(contexts: list[GradingContext], zygotes: list[ZygoteClient],
+               submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+    """Grade `submissions` with one worker per context (each with its own user
+    id and template client); yields (submission, result) as each finishes.
+    Raises GraderFailure when the hidden tests fail on their own side."""
+    gc.freeze()  # what was imported is never collected: workers' collections skip it
+    workers: dict[int, tuple[int, Channel]] = {}
+    selector = selectors.DefaultSelector()
+    try:
+        for index, (context, zygote) in enumerate(zip(contexts, zygotes)):
+            others = [zygotes[i].control for i in range(len(zygotes)) if i != index and zygotes[i].control]
+            others += [channel.sock for _, channel in workers.values()]
+            pid, channel = _start_worker(context, zygote, others)
+            workers[index] = (pid, channel)
+            selector.register(channel.sock, selectors.EVENT_READ, index)
+        queue = iter(submissions)
+        busy: dict[int, Submission] = {}
+        for index in list(workers):
+            _hand_out(workers[index][1], next(queue, None), index, busy)
+        while busy:
+            for key, _ in selector.select():
+                index = key.data
+                if index not in busy:  # told to stop: its session is ending
+                    selector.unregister(key.fileobj)
+                    continue
+                try:
+                    message = workers[index][1].recv()
+                except (ChannelClosed, OSError, ValueError):
+                    raise GraderFailure(f"grader process {index + 1} ended unexpectedly") from None
+                if "failure" in message:
+                    raise GraderFailure(str(message["failure"]))
+                submission = busy.pop(index)
+                result = SubmissionResult.from_json(message["result"], **message["timing"])
+                for test in result.tests:
+                    test.grader_error = test.name in message.get("grader_errors", [])
+                yield submission, result
+                _hand_out(workers[index][1], next(queue, None), index, busy)
+    finally:
+        for pid, channel in workers.values():
+            try:
+                channel.send({"stop": True})
+            except (ChannelClosed, OSError):
+                pass
+            channel.close()
+        for pid, _ in workers.values():
+            _end(pid)
+
+
+def _hand_out(channel: Channel, submission: Submission | None, index: int, busy: dict) -> None:
+    if submission is None:
+        channel.send({"stop": True})
+        return
+    busy[index] = submission
+    channel.send({"submission": _to_json(submission)})
+
+
+def _end(pid: int, grace: float = 5.0) -> None:
+    """Let a worker finish its session; kill it if it does not in time (it was
+    busy when the batch stopped)."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
