@@ -223,7 +223,7 @@ def main() -> None:
                                          course / "submitted" / student / assignment / f"{assignment}.ipynb")
             started = time.monotonic()
             with PeakMemory(os.getpid()) as memory:
-                graded = nbgrader_baseline.autograde(assignment, nb_course)
+                graded = nbgrader_baseline.autograde(assignment, nb_course, timeout=30)  # nbgrader's default
             row["nbgrader"] = {"seconds": time.monotonic() - started, "peak": memory.peak,
                                "scores": graded["scores"]}
         rows.append(row)

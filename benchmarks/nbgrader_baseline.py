@@ -840,6 +840,9 @@ def source_notebook(assignment: str) -> nbformat.NotebookNode:
     if assignment not in HIDDEN_TESTS:
         raise ValueError(f"unknown assignment {assignment!r}: one of {', '.join(ASSIGNMENTS)}")
     notebook = nbformat.read(str(REPO / "solutions" / assignment / f"{assignment}.ipynb"), as_version=4)
+    # Our notebooks' graded cells for the concepts of `autograder grade` stand for its hidden pytest
+    # tests: here the hidden test cells below take their place.
+    notebook.cells = [c for c in notebook.cells if not (_grade_id(c) or "").startswith("hidden_tests_")]
     for test in HIDDEN_TESTS[assignment]:
         positions = [i for i, cell in enumerate(notebook.cells) if _grade_id(cell) == test.after]
         if len(positions) != 1:
@@ -871,7 +874,7 @@ def build_course(assignment: str, course: Path) -> None:
     ours = nbformat.read(str(REPO / "assignments" / assignment / f"{assignment}.ipynb"), as_version=4)
     hidden = {t.grade_id for t in HIDDEN_TESTS[assignment]}
     if [(_grade_id(c), c.source) for c in released.cells if _grade_id(c) not in hidden] != \
-            [(_grade_id(c), c.source) for c in ours.cells]:
+            [(_grade_id(c), c.source) for c in ours.cells if not (_grade_id(c) or "").startswith("hidden_tests_")]:
         print(f"warning: {course}/release/{assignment} differs from assignments/{assignment} beyond the hidden cells "
               "(solutions/ and assignments/ out of sync?)", file=sys.stderr)
 

@@ -39,8 +39,12 @@ class Limits:
     test_seconds: float = 30.0  # default per test; a test's own time_limit mark wins
     max_test_seconds: float | None = None  # caps every test's limit (None: no cap)
     submission_seconds: float = 900.0  # wall clock: all of one submission's tests together
-    cell_seconds: float = 120.0
-    notebook_seconds: float = 300.0  # wall clock: running the notebook from the top
+    cell_seconds: float = 30.0
+    notebook_seconds: float = 120.0  # wall clock: running the notebook from the top
+    # A submission that keeps hanging: after this many tests ran out of time, the
+    # later ones get at most `hung_test_seconds` (its own time limits still count).
+    timeouts_before_cap: int = 3
+    hung_test_seconds: float = 2.0
     memory_bytes: int | None = 8 * GIB  # address space of a student process
     file_bytes: int | None = 64 * 1024**2  # each file it writes, its printed output included
     tmp_bytes: int = 256 * 1024**2  # its /tmp and /dev/shm (each)
@@ -151,6 +155,7 @@ class _Clock:
     cpu: float
     wall: float
     started: float = field(default_factory=time.monotonic)
+    shortened: bool = False  # capped because earlier tests of the submission ran out of time
 
 
 def cpu_seconds(pid: int) -> float:
@@ -214,6 +219,8 @@ class Watchdog:
                 else:
                     self._lock.wait(min(clock.wall - elapsed, max(clock.cpu - used, 0.02), 1.0))
                     continue
+                if clock.shortened:
+                    why += " (shortened: earlier tests of this submission had run out of time)"
                 self._armed = None
                 self.expired[generation] = why
                 self._sandbox.kill_generation(generation)
@@ -236,6 +243,7 @@ class Sandbox:
         self.watchdog = Watchdog(self)
         self.warnings: list[str] = []  # what the student process reported missing (unisolated mode)
         self.student_cpu = 0.0  # CPU seconds its processes used, as they end
+        self.timeouts = 0  # tests that ran out of time
         self._test_clock: _Clock | None = None
         self.started = time.monotonic()
 
@@ -366,8 +374,11 @@ class Sandbox:
                                  "before this test could run")
         if self.limits.max_test_seconds is not None:
             seconds = min(seconds, self.limits.max_test_seconds)
+        shortened = self.timeouts >= self.limits.timeouts_before_cap and seconds > self.limits.hung_test_seconds
+        if shortened:
+            seconds = self.limits.hung_test_seconds
         self.ensure_started()
-        self._test_clock = _Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left))
+        self._test_clock = _Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), shortened=shortened)
         self.watchdog.arm(self.process, self._test_clock)
 
     def clear_time_limit(self) -> None:
@@ -411,6 +422,8 @@ class Sandbox:
         except StudentError as exc:
             raise StudentError(exc.kind, exc.message, exc.traceback, where) from None
         except StudentTimeout as exc:
+            if self._test_clock is not None:
+                self.timeouts += 1
             raise StudentTimeout(f"{where or 'your code'} {exc}") from None
         if reply.get("method"):
             return _METHOD
