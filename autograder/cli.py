@@ -21,6 +21,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grading.progress import BatchProgress
     from .grading.results import grade_table
     from .grading.runner import course_secret
+    from .gradebook import NbgraderCourse
     from .grading.store import ResultStore
     from .submissions import from_course, from_paths
 
@@ -36,18 +37,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
     kept = {} if args.fresh else {s: r for s in submissions if (r := store.previous(s)) is not None}
     todo = [s for s in submissions if s not in kept]
     jobs = max(1, min(args.jobs or default_jobs(), len(todo)))
+    nbgrader = None if args.paths else NbgraderCourse(course_dir, assignment)  # its gradebook and feedback folder
     with Batch(assignment, secret, BatchOptions(_limits(args), jobs, args.allow_unisolated)) as batch, \
             BatchProgress(len(submissions), len(kept)) as progress:
         for result in kept.values():
             store.add(result)
+            _warn(nbgrader and nbgrader.publish(result))
             progress.kept(result)
         for warning in batch.start() if todo else ():
-            print(warning, file=sys.stderr)
+            _warn(warning)
         for submission, result in batch.grade(todo):
             if result.grader_errors:
                 store.save_unfinished(result)
                 raise GraderFailure(_grader_failure(result))
             store.save(submission, result)  # on disk before anything else happens: nothing graded is lost
+            _warn(nbgrader and nbgrader.publish(result))
             progress.graded(result)
     results = store.finish(submissions)
     if args.json:
@@ -57,6 +61,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(grade_table(results))
         print(f"\nScores: {out / 'grades.csv'}\nFeedback: {out / 'feedback'}/")
     return 0
+
+
+def _warn(text: str | None) -> None:
+    if text:
+        print(text if text.startswith("autograder:") else f"autograder: WARNING: {text}", file=sys.stderr)
 
 
 def _limits(args: argparse.Namespace):
@@ -89,6 +98,46 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     collect(get_assignment(args.assignment).name, Path(args.course_dir).resolve())
     print(f"collected {args.assignment} into submitted/")
+    return 0
+
+
+def _output(args: argparse.Namespace, assignment) -> Path:
+    course_dir = Path(args.course_dir).resolve()
+    return (Path(args.output) if args.output else course_dir / "reports" / assignment.name).resolve()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .assignments import get_assignment
+    from .report import build_report
+
+    assignment = get_assignment(args.assignment)
+    print(f"report: {build_report(assignment, _output(args, assignment))}")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Write every student's feedback page again, with the answers graded by hand so far."""
+    from .assignments import get_assignment
+    from .gradebook import NbgraderCourse
+    from .grading.store import read_batch
+
+    assignment = get_assignment(args.assignment)
+    course = NbgraderCourse(Path(args.course_dir).resolve(), assignment)
+    results = read_batch(_output(args, assignment)).results
+    for result in results:
+        _warn(course.publish(result))
+    print(f"feedback written for {len(results)} students in {course.course_dir / 'feedback'}/ "
+          f"(send it with: nbgrader release_feedback {assignment.name})")
+    return 0
+
+
+def cmd_export_gradescope(args: argparse.Namespace) -> int:
+    from .assignments import get_assignment
+    from .gradescope import export_zip
+
+    assignment = get_assignment(args.assignment)
+    path = export_zip(assignment, Path(args.output or f"{assignment.name}-gradescope.zip"))
+    print(f"Gradescope autograder: {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
 
@@ -143,6 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("assignment")
         cmd.add_argument("--course-dir", default=".")
         cmd.set_defaults(func=func)
+
+    for name, func, text in (("report", cmd_report, "write the class report (HTML page and plots) of a graded batch"),
+                             ("feedback", cmd_feedback, "write the students' feedback pages again (after grading "
+                                                        "answers by hand in the formgrader)")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("assignment")
+        cmd.add_argument("--course-dir", default=".")
+        cmd.add_argument("--output", help="the batch's output folder (default: COURSE_DIR/reports/ASSIGNMENT)")
+        cmd.set_defaults(func=func)
+    gradescope = sub.add_parser("export-gradescope", help="build a Gradescope autograder zip for an assignment")
+    gradescope.add_argument("assignment")
+    gradescope.add_argument("-o", "--output", help="the zip to write (default: ASSIGNMENT-gradescope.zip)")
+    gradescope.set_defaults(func=cmd_export_gradescope)
 
     demo = sub.add_parser("demo", help="release, submit as a simulated class, collect and grade")
     demo.add_argument("assignments", nargs="*")

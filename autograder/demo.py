@@ -57,7 +57,10 @@ def run_demo(root: Path, assignments: list[str] | None = None) -> int:
         collect(name, course, exchange)
         _log(f"[{name}] collected into {course / 'submitted'} ({time.monotonic() - t0:.1f} s)")
         print(f"\n== {name} ==", flush=True)
-        code = cli_main(["grade", name, "--course-dir", str(course)])
-        if code != 0:
-            return code
+        for command in (["grade", name, "--course-dir", str(course)], ["report", name, "--course-dir", str(course)]):
+            code = cli_main(command)
+            if code != 0:
+                return code
+    print(f"\nnbgrader's gradebook: {course / 'gradebook.db'} (nbgrader export, the formgrader); feedback pages in "
+          f"{course / 'feedback'}/ (nbgrader release_feedback ASSIGNMENT)")
     return 0

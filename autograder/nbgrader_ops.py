@@ -51,3 +51,14 @@ def fetch_as_student(assignment: str, home: Path, course_id: str, exchange: Path
 def submit_as_student(assignment: str, home: Path, student: str, course_id: str, exchange: Path) -> None:
     run_nbgrader(["submit", assignment, f"--student={student}",
                   *_student_flags(course_id, exchange, home / ".nbgrader-cache")], home)
+
+
+def release_feedback(assignment: str, course_dir: Path, exchange: Path | None = None) -> None:
+    run_nbgrader(["release_feedback", assignment], course_dir, exchange)
+
+
+def fetch_feedback_as_student(assignment: str, home: Path, student: str, course_id: str, exchange: Path) -> Path:
+    """`nbgrader fetch_feedback` in a student's home; returns the folder the feedback lands in."""
+    run_nbgrader(["fetch_feedback", assignment, f"--student={student}",
+                  *_student_flags(course_id, exchange, home / ".nbgrader-cache")], home)
+    return home / assignment / "feedback"

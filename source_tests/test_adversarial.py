@@ -346,7 +346,7 @@ def test_results_on_disk_are_the_graders(batch):
 
 
 def test_no_secret_or_hidden_test_code_reaches_feedback(batch):
-    feedback = "\n".join(p.read_text() for p in (batch["out"] / "feedback").glob("*.md"))
+    feedback = "\n".join(p.read_text() for p in (batch["out"] / "feedback").glob("*.html"))
     messages = json.dumps(batch["results"])
     for text in (feedback, messages):
         assert SECRET not in text
@@ -358,7 +358,7 @@ def test_no_secret_or_hidden_test_code_reaches_feedback(batch):
                                            ("infinite_loop_top_level", "did not finish within"),
                                            ("input_call", "EOFError")])
 def test_feedback_says_which_limit_or_failure(batch, student, text):
-    assert text in (batch["out"] / "feedback" / f"{student}.md").read_text()
+    assert text in (batch["out"] / "feedback" / f"{student}.html").read_text()
 
 
 def test_no_submission_reached_the_network(batch):

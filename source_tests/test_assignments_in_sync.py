@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -18,13 +19,22 @@ def _cells(path):
     return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in notebook.cells], notebook.metadata
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A fresh `nbgrader generate_assignment` of every solution, side by side (each its own course)."""
+    def one(assignment: str):
+        course = tmp_path_factory.mktemp(f"generate-{assignment}")
+        shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
+        shutil.copy2(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
+        generate(assignment, course)
+        return assignment, course / "assignments" / assignment / f"{assignment}.ipynb"
+    with ThreadPoolExecutor() as pool:
+        return dict(pool.map(one, assignment_names()))
+
+
 @pytest.mark.parametrize("assignment", assignment_names())
-def test_released_notebook_equals_a_fresh_generate(tmp_path, assignment):
-    course = tmp_path / "course"
-    shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
-    shutil.copy2(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
-    generate(assignment, course)
-    fresh = course / "assignments" / assignment / f"{assignment}.ipynb"
+def test_released_notebook_equals_a_fresh_generate(generated, assignment):
+    fresh = generated[assignment]
     committed = REPO / "assignments" / assignment / f"{assignment}.ipynb"
     assert committed.exists(), f"{committed} is missing: run `autograder release {assignment}` or nbgrader generate_assignment"
     assert _cells(committed) == _cells(fresh), (

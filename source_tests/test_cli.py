@@ -38,7 +38,7 @@ def test_unreadable_notebook_is_graded_zero_with_a_reason(tmp_path):
     assert {t["outcome"] for t in result["tests"]} == {"error"}
     assert "not a readable Jupyter notebook" in result["tests"][0]["message"]
     assert (out / "results" / "zoe.json").exists() and (out / "grades.csv").exists()
-    assert "could not be graded" in (out / "feedback" / "zoe.md").read_text()
+    assert "could not be graded" in (out / "feedback" / "zoe.html").read_text()
 
 
 @pytest.mark.slow

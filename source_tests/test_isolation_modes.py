@@ -60,7 +60,7 @@ def test_grades_unisolated_only_on_request_and_says_so(tmp_path):
     assert results["ana"]["score"] == results["ana"]["max_score"] and results["ben"]["score"] == 0
     for student, result in results.items():
         assert result["isolation"].startswith("NOT isolated"), result["isolation"]
-        assert "NOT isolated" in (tmp_path / "out" / "feedback" / f"{student}.md").read_text()
+        assert "NOT isolated" in (tmp_path / "out" / "feedback" / f"{student}.html").read_text()
     assert results["mallory"]["score"] == 0
 
 

@@ -49,3 +49,19 @@ def test_a_concept_whose_tests_do_not_add_up_stops_grading():
 def test_concepts_must_add_up_to_the_total():
     with pytest.raises(ValueError, match="add up to 3 points, but the assignment declares 4"):
         check_declared((Concept("a", "test_a.py", 1, "A"), Concept("b", "test_b.py", 2, "B")), 4)
+
+
+@pytest.mark.parametrize("name", assignment_names())
+def test_each_concept_has_a_graded_cell_worth_its_points_in_the_solution(name):
+    """nbgrader's gradebook records each concept's score on that cell."""
+    import json
+
+    from conftest import solution
+
+    cells = {meta.get("grade_id"): meta for meta in
+             ((c.get("metadata", {}).get("nbgrader") or {}) for c in json.loads(solution(name).read_text())["cells"])}
+    for concept in get_assignment(name).concepts:
+        meta = cells.get(concept.cell)
+        assert meta is not None, f"solutions/{name} has no graded cell {concept.cell}"
+        assert meta["grade"] and not meta["solution"] and meta["locked"], meta
+        assert meta["points"] == concept.points, (concept.name, meta["points"], concept.points)

@@ -118,27 +118,6 @@ def csv_text(results: list[SubmissionResult]) -> str:
     return out.getvalue()
 
 
-def feedback_markdown(result: SubmissionResult, assignment: str) -> str:
-    """Per-student feedback: each test's title, outcome and message, grouped by
-    concept; never the test code."""
-    lines = [f"# Feedback: {assignment}", "", f"Student: `{result.student}`  ",
-             f"Score: **{result.score:g} / {result.max_score:g}**  ", f"Grading: {result.isolation}", ""]
-    if result.notes:
-        lines += ["## Your notebook", ""] + [f"- {note}" for note in result.notes] + [""]
-    for concept, (score, max_score) in result.concept_scores().items():
-        lines += [f"## {concept}: {score:g} / {max_score:g}", "", "| test | outcome | points |", "|---|---|---|"]
-        lines += [f"| {t.title or t.name} | {t.outcome} | {t.score:g} / {t.max_score:g} |"
-                  for t in result.tests if t.concept == concept]
-        lines.append("")
-    problems = [t for t in result.tests if t.outcome != "passed"]
-    if problems:
-        lines += ["## What went wrong", ""]
-        for t in problems:
-            lines += [f"### {t.title or t.name} ({t.outcome})", "", "```", t.message.strip() or "(no message)",
-                      "```", ""]
-    return "\n".join(lines) + "\n"
-
-
 def grade_table(results: list[SubmissionResult]) -> str:
     width = max([len("student")] + [len(r.student) for r in results])
     rows = [f"{'student':<{width}}  {'score':>7}  {'max':>5}  {'%':>5}  passed"]

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..assignments import Assignment
-from .results import SubmissionResult, csv_text, feedback_markdown, save_json, write_atomic
+from ..feedback import feedback_html
+from .results import SubmissionResult, csv_text, save_json, write_atomic
 from ..submissions import Submission
 
 
@@ -65,8 +67,8 @@ class ResultStore:
     def save(self, submission: Submission, result: SubmissionResult) -> None:
         result_path, print_path = self._paths(result.student)
         save_json(result_path, result.to_json())
-        write_atomic(self.out / "feedback" / f"{safe_name(result.student)}.md",
-                     feedback_markdown(result, self.assignment.name))
+        write_atomic(self.out / "feedback" / f"{safe_name(result.student)}.html",
+                     feedback_html(result, self.assignment))
         # Last, the mark that the result is complete, with how long grading took (kept out of the
         # result itself, which is the same whatever the machine and --jobs).
         save_json(print_path, {"fingerprint": self.fingerprint(submission), "timing": result.timing()})
@@ -91,3 +93,29 @@ class ResultStore:
         write_atomic(self.out / "grades.csv", csv_text(self.results))
         save_json(self.out / "results.json", [r.to_json() for r in self.results])
         return self.results
+
+
+@dataclass
+class StoredBatch:
+    """What a batch left in its output folder."""
+
+    results: list[SubmissionResult]  # complete: their completion mark was written, last
+    unfinished: list[SubmissionResult] = field(default_factory=list)  # the grader failed on them: no mark
+    unreadable: list[str] = field(default_factory=list)  # result files that could not be read
+
+
+def read_batch(out: Path) -> StoredBatch:
+    """Every result in `out/results/`, with its timing, in the order of the students' names."""
+    batch = StoredBatch([])
+    for path in sorted((Path(out) / "results").glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            mark = path.with_name(f".{path.stem}.fingerprint")
+            timing = json.loads(mark.read_text())["timing"] if mark.exists() else None
+            result = SubmissionResult.from_json(data, **(timing or {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            batch.unreadable.append(path.name)
+            continue
+        (batch.results if timing is not None else batch.unfinished).append(result)
+    batch.results.sort(key=lambda r: r.student.lower())
+    return batch

@@ -37,7 +37,8 @@ def _fit(student, sandbox, name, x, y, w0, b0, learning_rate, epochs) -> tuple[n
     if name == "fit_nn":
         # Read the trained module through what it computes: f(0) = b, f(e_i) = w_i + b.
         probes = np.vstack([np.zeros(d), np.eye(d)])
-        out = as_array(as_object(result, "the module returned by fit_nn")(TensorArg(probes)), "the module returned by fit_nn, applied to a (d + 1, d) tensor",
+        module = as_object(result, "the module returned by fit_nn")
+        out = as_array(module(TensorArg(probes)), "the module returned by fit_nn, applied to a (d + 1, d) tensor",
                        (d + 1, 1), tensor=True).reshape(-1)
         return out[1:] - out[0], float(out[0])
     w, b = _pair(result, name)

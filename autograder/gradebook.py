@@ -1,0 +1,158 @@
+"""Results recorded where nbgrader users live: its gradebook, its autograded
+folder (what the formgrader shows) and its feedback folder (what
+`nbgrader release_feedback` sends to students).
+
+For each submission, as `nbgrader autograde` would: the submission and its
+timestamp in the gradebook, each concept's score as the automatic score of the
+concept's graded cell (declared in the solution notebook with the concept's
+points), zero for the visible checks (worth nothing), the hand-graded answers
+left to the formgrader. A manual score given there is never touched: grading
+again replaces automatic scores only. The feedback page shows the manual
+scores given so far (`autograder feedback` writes the pages again after
+grading by hand).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from .assignments import Assignment
+from .feedback import ManualGrade, feedback_html, nbgrader_feedback_folder
+from .grading.results import SubmissionResult, write_atomic
+
+
+def gradebook_url(course_dir: Path) -> str:
+    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+
+
+def submission_folder(course_dir: Path, student: str, assignment: Assignment) -> Path:
+    return Path(course_dir) / "submitted" / student / assignment.name
+
+
+class NbgraderCourse:
+    """The nbgrader course a batch of its submitted/ folder is published to;
+    the first problem (say, the gradebook does not know the assignment) is
+    reported once and stops further attempts."""
+
+    def __init__(self, course_dir: Path, assignment: Assignment):
+        self.course_dir, self.assignment = Path(course_dir), assignment
+        self.problem: str | None = None
+
+    def publish(self, result: SubmissionResult) -> str | None:
+        """A warning for the instructor, the first time something cannot be recorded."""
+        if self.problem is not None:
+            return None
+        self.problem = publish(self.course_dir, self.assignment, result)
+        return None if self.problem is None else f"not recorded in nbgrader's gradebook: {self.problem}"
+
+
+def publish(course_dir: Path, assignment: Assignment, result: SubmissionResult) -> str | None:
+    """Record one graded submission in nbgrader's gradebook and its autograded
+    folder, and write its feedback page where `nbgrader release_feedback`
+    looks. Returns why it could not be recorded, or None."""
+    problem = record(course_dir, assignment, result)
+    if problem is None:
+        write_feedback(course_dir, assignment, result)
+    return problem
+
+
+def record(course_dir: Path, assignment: Assignment, result: SubmissionResult) -> str | None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    notebook = assignment.notebook.removesuffix(".ipynb")
+    folder = submission_folder(course_dir, result.student, assignment)
+    timestamp = _read(folder / "timestamp.txt")
+    scores = result.concept_scores()
+    with Gradebook(gradebook_url(course_dir)) as gradebook:
+        try:
+            known = gradebook.find_notebook(notebook, assignment.name)
+        except MissingEntry:
+            return (f"the gradebook does not know {assignment.name}: release it with `autograder release "
+                    f"{assignment.name}` (nbgrader generate_assignment) first")
+        gradebook.update_or_create_student(result.student)
+        extra = {"timestamp": timestamp} if timestamp else {}
+        gradebook.update_or_create_submission(assignment.name, result.student, **extra)
+        cells = {cell.name: cell for cell in known.grade_cells}
+        for concept in assignment.concepts:
+            if concept.cell not in cells:
+                return f"the solution notebook has no graded cell {concept.cell} for concept {concept.name}"
+        for name in cells:
+            grade = gradebook.find_grade(name, notebook, assignment.name, result.student)
+            concept = next((c for c in assignment.concepts if c.cell == name), None)
+            if concept is not None:
+                grade.auto_score = scores.get(concept.name, (0.0, 0.0))[0]
+            elif cells[name].cell_type == "code":
+                grade.auto_score = 0.0  # a visible check, worth nothing
+            else:
+                grade.auto_score = None  # an answer graded by hand, in the formgrader
+            # As nbgrader's SaveAutoGrades: a manual score stays, and is flagged for a look.
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        gradebook.db.commit()
+    _write_autograded(course_dir, assignment, result, folder)
+    return None
+
+
+def manual_grades(course_dir: Path, assignment: Assignment, student: str) -> list[ManualGrade]:
+    """The answers graded by hand in the formgrader (score None until graded)."""
+    from nbgrader.api import Gradebook
+
+    notebook = assignment.notebook.removesuffix(".ipynb")
+    with Gradebook(gradebook_url(course_dir)) as gradebook:
+        cells = gradebook.find_notebook(notebook, assignment.name).grade_cells
+        return [ManualGrade(cell.name, gradebook.find_grade(cell.name, notebook, assignment.name, student).manual_score,
+                            cell.max_score) for cell in cells if cell.cell_type == "markdown"]
+
+
+def write_feedback(course_dir: Path, assignment: Assignment, result: SubmissionResult) -> Path:
+    """The student's page in nbgrader's feedback folder, with what
+    `nbgrader release_feedback` needs beside it."""
+    folder = nbgrader_feedback_folder(course_dir, result.student, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    submitted = submission_folder(course_dir, result.student, assignment)
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (submitted / name).exists():
+            shutil.copy2(submitted / name, folder / name)
+    page = folder / f"{assignment.notebook.removesuffix('.ipynb')}.html"
+    write_atomic(page, feedback_html(result, assignment, manual_grades(course_dir, assignment, result.student)))
+    return page
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _write_autograded(course_dir: Path, assignment: Assignment, result: SubmissionResult, folder: Path) -> None:
+    """The submitted notebook as the formgrader shows it: each concept's graded
+    cell carries, as its output, the concept's tests and what they found."""
+    destination = Path(course_dir) / "autograded" / result.student / assignment.name
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (folder / name).exists():
+            shutil.copy2(folder / name, destination / name)
+    try:
+        notebook = json.loads(Path(result.submission).read_text())
+        cells = notebook["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # an unreadable submission: the formgrader has nothing to show either
+    outputs = {c.cell: _concept_output(result, c) for c in assignment.concepts}
+    for cell in cells:
+        grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        if grade_id in outputs:
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": outputs[grade_id]}]
+    write_atomic(destination / assignment.notebook, json.dumps(notebook, indent=1))
+
+
+def _concept_output(result: SubmissionResult, concept) -> str:
+    score, max_score = result.concept_scores().get(concept.name, (0.0, 0.0))
+    lines = [f"{concept.heading}: {score:g} / {max_score:g}"]
+    for test in (t for t in result.tests if t.concept == concept.name):
+        mark = "passed" if test.outcome == "passed" else test.outcome.upper()
+        lines.append(f"  [{mark}] {test.title} ({test.score:g} / {test.max_score:g})")
+        if test.outcome != "passed":
+            lines += [f"      {line}" for line in test.message.splitlines()[:6]]
+    return "\n".join(lines) + "\n"
+
