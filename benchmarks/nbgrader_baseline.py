@@ -919,6 +919,8 @@ def submit(assignment: str, course: Path, student: str, notebook: Path) -> None:
         return
     released = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
     hidden = {t.grade_id for t in HIDDEN_TESTS[assignment]}
+    # Our concept cells are not in this course (its hidden test cells stand in their place).
+    submitted.cells = [c for c in submitted.cells if not (_grade_id(c) or "").startswith("hidden_tests_")]
     nbformat.write(_with_hidden_cells(submitted, released, hidden), str(destination))
 
 

@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from ..errors import GraderFailure
 from ..sandbox.channel import Channel, ChannelClosed
 from ..sandbox.isolation import die_with_parent
 from ..sandbox.zygote import ZygoteClient
-from .plugin import GraderFailure
-from .results import SubmissionResult
 from ..submissions import Submission
+from .results import SubmissionResult
 from .runner import GradingContext, grade_one, run_session
 
 
@@ -53,7 +53,6 @@ def _serve(context: GradingContext, zygote: ZygoteClient, channel: Channel) -> N
 
     try:
         run_session(context, jobs())
-        channel.send({"done": True})
     except BaseException as exc:  # the coordinator decides what to do: it stops the batch
         channel.send({"failure": str(exc) if isinstance(exc, GraderFailure) else f"{type(exc).__name__}: {exc}"})
 

@@ -8,8 +8,8 @@ import pytest
 
 from autograder.grading.compare import as_number
 from autograder.grading.marks import points, time_limit, title
-from autograder.graders.challenge_data import XX, hidden_challenge1, hidden_challenge2, model_output
-from autograder.graders.recovery import assert_recovered, unpack
+from autograder.graders.challenge_data import XX, call_fit, hidden_challenge1, hidden_challenge2, model_output
+from autograder.graders.recovery import assert_recovered
 from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_COS, MY_EXP
 from autograder.graders.sgd import check_sgd_path, run_sgd
 
@@ -56,20 +56,13 @@ def test_multistart_sgd_through_your_classes(student, sandbox, rng, draw):
                      "my_cos, add_bias and my_exp")
 
 
-def _call_fit(student, sandbox, name: str, yy: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
-    given = sandbox.inputs(xx=XX, yy=yy)
-    result = getattr(student, name)(given.xx, given.yy)
-    given.check_unchanged(name)
-    return unpack(result, names, name)
-
-
 @points(2)
 @time_limit(10)
 @title("fit_challenge1 recovers hidden w* and b* of exp(w* cos(x) + b*) (draw {draw})")
 @pytest.mark.parametrize("draw", [0, 1, 2])
 def test_fit_challenge1(student, sandbox, rng, draw):
     truth = hidden_challenge1(rng)
-    found = _call_fit(student, sandbox, "fit_challenge1", model_output(1.0, **truth), ("w", "b"))
+    found = call_fit(student, sandbox, "fit_challenge1", model_output(1.0, **truth), ("w", "b"))
     assert_recovered(found, truth, TOLERANCE, "fit_challenge1 on new data")
 
 
@@ -79,7 +72,7 @@ def test_fit_challenge1(student, sandbox, rng, draw):
 @pytest.mark.parametrize("draw", [0, 1, 2])
 def test_fit_challenge2(student, sandbox, rng, draw):
     truth = hidden_challenge2(rng)
-    found = _call_fit(student, sandbox, "fit_challenge2", model_output(**truth), ("p", "w", "b"))
+    found = call_fit(student, sandbox, "fit_challenge2", model_output(**truth), ("p", "w", "b"))
     assert abs(found["p"]) <= MAX_P, f"fit_challenge2 returned p = {found['p']:.5g}: |p| > {MAX_P:g} is not accepted"
     found["p"] = abs(found["p"])  # cos(px) = cos(-px)
     assert_recovered(found, truth, TOLERANCE, "fit_challenge2 on new data")

@@ -8,9 +8,9 @@ import pytest
 
 from autograder.grading.compare import as_array, as_number, assert_close, kind_of, show
 from autograder.grading.marks import points, time_limit, title
-from autograder.graders.challenge_data import XX, hidden_challenge2, model_output
+from autograder.graders.challenge_data import call_fit, hidden_challenge2, model_output
 from autograder.graders.manual_gradient.linear import draw_problem
-from autograder.graders.recovery import assert_recovered, unpack
+from autograder.graders.recovery import assert_recovered
 
 TOLERANCE = 0.01
 
@@ -73,10 +73,7 @@ def test_fit_linear_recovers_hidden_parameters(student, sandbox, rng):
 @pytest.mark.parametrize("draw", [0, 1, 2])
 def test_fit_challenge(student, sandbox, rng, draw):
     truth = hidden_challenge2(rng)
-    yy = model_output(**truth)
-    given = sandbox.inputs(xx=XX, yy=yy)
-    found = unpack(student.fit_challenge(given.xx, given.yy), ("p", "w", "b"), "fit_challenge")
-    given.check_unchanged("fit_challenge")
+    found = call_fit(student, sandbox, "fit_challenge", model_output(**truth), ("p", "w", "b"))
     found["p"] = abs(found["p"])  # cos(px) = cos(-px)
     assert_recovered(found, truth, TOLERANCE, "fit_challenge on new data")
 
