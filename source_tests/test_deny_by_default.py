@@ -52,16 +52,20 @@ def inspect(path, data):
                     pass
 '''
 FILESYSTEM_WALK = SEARCH + '''
+import sys
 started = time.monotonic()
-tops = sorted(os.listdir("/"), key=lambda name: (name == "usr", name))
-for top in tops:
-    if top in ("proc", "sys", "dev"):
-        continue
-    for folder, dirs, files in os.walk("/" + top, followlinks=False):
+# The walk must not depend on where the machine keeps Python: its own folder
+# first (the positive control), then everything else, the large runtime last.
+here = os.getcwd()
+runtime = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+def read_tree(top, skip):
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if os.path.join(folder, d) not in skip)
         for name in files:
-            path = os.path.join(folder, name)
             if time.monotonic() - started > 25 or report["files_read"] > 30000:
-                break
+                return
+            path = os.path.join(folder, name)
             try:
                 if os.path.islink(path) or os.path.getsize(path) > 2**20:
                     continue
@@ -70,6 +74,11 @@ for top in tops:
                 report["files_read"] += 1
             except OSError:
                 pass
+
+read_tree(here, set())
+read_tree("/", {"/proc", "/sys", "/dev", here, *runtime})
+for top in runtime:
+    read_tree(top, {r for r in runtime if r != top})
 raise RuntimeError("ATTACK REPORT " + json.dumps(report))
 '''
 PROC_WALK = SEARCH + '''
