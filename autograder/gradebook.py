@@ -14,7 +14,9 @@ grading by hand).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 from .assignments import Assignment
@@ -24,6 +26,17 @@ from .grading.results import SubmissionResult, write_atomic
 
 def gradebook_url(course_dir: Path) -> str:
     return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+
+
+def open_gradebook(course_dir: Path):
+    """nbgrader's Gradebook, which runs the `alembic` command: the one installed
+    beside this Python is used when the environment is not activated."""
+    from nbgrader.api import Gradebook
+
+    here = os.path.dirname(sys.executable)
+    if shutil.which("alembic") is None and shutil.which("alembic", path=here):
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
+    return Gradebook(gradebook_url(course_dir))
 
 
 def submission_folder(course_dir: Path, student: str, assignment: Assignment) -> Path:
@@ -58,13 +71,13 @@ def publish(course_dir: Path, assignment: Assignment, result: SubmissionResult) 
 
 
 def record(course_dir: Path, assignment: Assignment, result: SubmissionResult) -> str | None:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     notebook = assignment.notebook.removesuffix(".ipynb")
     folder = submission_folder(course_dir, result.student, assignment)
     timestamp = _read(folder / "timestamp.txt")
     scores = result.concept_scores()
-    with Gradebook(gradebook_url(course_dir)) as gradebook:
+    with open_gradebook(course_dir) as gradebook:
         try:
             known = gradebook.find_notebook(notebook, assignment.name)
         except MissingEntry:
@@ -95,10 +108,8 @@ def record(course_dir: Path, assignment: Assignment, result: SubmissionResult) -
 
 def manual_grades(course_dir: Path, assignment: Assignment, student: str) -> list[ManualGrade]:
     """The answers graded by hand in the formgrader (score None until graded)."""
-    from nbgrader.api import Gradebook
-
     notebook = assignment.notebook.removesuffix(".ipynb")
-    with Gradebook(gradebook_url(course_dir)) as gradebook:
+    with open_gradebook(course_dir) as gradebook:
         cells = gradebook.find_notebook(notebook, assignment.name).grade_cells
         return [ManualGrade(cell.name, gradebook.find_grade(cell.name, notebook, assignment.name, student).manual_score,
                             cell.max_score) for cell in cells if cell.cell_type == "markdown"]

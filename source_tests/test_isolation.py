@@ -103,3 +103,28 @@ def test_sys_exit_at_top_level_is_recorded_not_fatal(batch):
     result = batch["sys_exit"]
     assert result.score == result.max_score
     assert any("exit(0)" in note for note in result.notes), result.notes
+
+
+def test_a_function_that_hangs_in_many_cells_still_lets_the_rest_run(templates, context):
+    """Four cells call one hanging function and together need more than the
+    notebook's budget: each run from the top has its own budget, the fourth
+    hang is cut short, and the cells that work still define what they define."""
+    from autograder.notebook import Cell
+    from autograder.sandbox.session import Sandbox, Scratch, Student
+
+    sources = ["def spin():\n    while True:\n        pass\n", "spin()", "spin()", "spin()", "spin()",
+               "answer = 6 * 7\n"]
+    limits = Limits(cell_seconds=1.5, notebook_seconds=3, hung_seconds=0.5, submission_seconds=60)
+    scratch = Scratch.make()
+    sandbox = Sandbox(templates("backprop").client(), [Cell(n, s) for n, s in enumerate(sources, 1)], scratch,
+                      context("backprop").fence, limits)
+    try:
+        sandbox.ensure_started()
+        assert Student(sandbox).answer == 42, [(r.outcome, r.message) for r in sandbox.cell_reports]
+        outcomes = [(r.outcome, r.message) for r in sandbox.cell_reports]
+    finally:
+        sandbox.close()
+        scratch.remove()
+    assert [o for o, _ in outcomes] == ["ok", "skipped", "skipped", "skipped", "skipped", "ok"], outcomes
+    assert all("1.5 s of CPU time" in m for _, m in outcomes[1:4]), outcomes
+    assert "0.5 s of CPU time" in outcomes[4][1] and "shortened" in outcomes[4][1], outcomes

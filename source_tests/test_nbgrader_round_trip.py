@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.gradebook import open_gradebook
 from autograder.nbgrader_ops import fetch_as_student, fetch_feedback_as_student, run_nbgrader, submit_as_student
 from autograder.variants import write_variant
 from autograder.variants.manual_gradient import BUGS, SOLUTION
@@ -48,9 +49,7 @@ def ours(course: Path) -> dict[str, float]:
 
 
 def hand_grade(course: Path, student: str, score: float) -> None:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course) as gradebook:
         grade = gradebook.find_grade("answer300", ASSIGNMENT, ASSIGNMENT, student)
         grade.manual_score = score
         gradebook.db.commit()
@@ -65,7 +64,9 @@ def course(tmp_path_factory):
     shutil.copytree(REPO / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
     shutil.copy2(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
     env = dict(os.environ, NBGRADER_EXCHANGE=str(exchange), AUTOGRADER_SECRET="round-trip")
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    # The instructor runs the environment's autograder without activating it (nbgrader's gradebook still works).
+    venv_bin = os.path.realpath(os.path.dirname(sys.executable))
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if os.path.realpath(p) != venv_bin)
     autograder("release", ASSIGNMENT, "--course-dir", str(course), cwd=course, env=env)
     class_ = {"ana": SOLUTION, "ben": None, "cleo": BUGS[0]}  # None: submits the stub untouched
 

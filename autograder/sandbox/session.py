@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import select
 import signal
 import subprocess
 import tempfile
@@ -40,11 +41,11 @@ class Limits:
     max_test_seconds: float | None = None  # caps every test's limit (None: no cap)
     submission_seconds: float = 900.0  # wall clock: all of one submission's tests together
     cell_seconds: float = 30.0
-    notebook_seconds: float = 120.0  # wall clock: running the notebook from the top
-    # A submission that keeps hanging: after this many tests ran out of time, the
-    # later ones get at most `hung_test_seconds` (its own time limits still count).
+    notebook_seconds: float = 120.0  # wall clock: each run of the notebook from the top
+    # A submission that keeps hanging: after this many of its cells and tests ran out
+    # of time, the later ones get at most `hung_seconds` each.
     timeouts_before_cap: int = 3
-    hung_test_seconds: float = 2.0
+    hung_seconds: float = 2.0
     memory_bytes: int | None = 8 * GIB  # address space of a student process
     file_bytes: int | None = 64 * 1024**2  # each file it writes, its printed output included
     tmp_bytes: int = 256 * 1024**2  # its /tmp and /dev/shm (each)
@@ -141,6 +142,23 @@ class _Process:
             except OSError:
                 pass
 
+    def wait_ended(self, seconds: float) -> bool:
+        """Wait until the guard and the student have exited (whoever reaps them:
+        the guard reaps the student when it exits by itself)."""
+        poller = select.poll()
+        for fd in self.pidfds:
+            poller.register(fd, select.POLLIN)
+        deadline = time.monotonic() + seconds
+        pending = set(self.pidfds)
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for fd, _ in poller.poll(left * 1000):
+                pending.discard(fd)
+                poller.unregister(fd)
+        return True
+
     def release(self) -> None:
         for fd in self.pidfds:
             os.close(fd)
@@ -155,7 +173,7 @@ class _Clock:
     cpu: float
     wall: float
     started: float = field(default_factory=time.monotonic)
-    shortened: bool = False  # capped because earlier tests of the submission ran out of time
+    shortened: bool = False  # capped because the submission had already run out of time often
 
 
 def cpu_seconds(pid: int) -> float:
@@ -220,7 +238,7 @@ class Watchdog:
                     self._lock.wait(min(clock.wall - elapsed, max(clock.cpu - used, 0.02), 1.0))
                     continue
                 if clock.shortened:
-                    why += " (shortened: earlier tests of this submission had run out of time)"
+                    why += " (shortened: this submission had already run out of time three times)"
                 self._armed = None
                 self.expired[generation] = why
                 self._sandbox.kill_generation(generation)
@@ -243,7 +261,7 @@ class Sandbox:
         self.watchdog = Watchdog(self)
         self.warnings: list[str] = []  # what the student process reported missing (unisolated mode)
         self.student_cpu = 0.0  # CPU seconds its processes used, as they end
-        self.timeouts = 0  # tests that ran out of time
+        self.timeouts = 0  # cells and tests that ran out of time
         self._test_clock: _Clock | None = None
         self.started = time.monotonic()
 
@@ -292,11 +310,17 @@ class Sandbox:
 
     def _run_notebook(self) -> None:
         """Run every cell in order; a cell that hangs or kills the process is
-        recorded, skipped, and the notebook is run again without it."""
-        started = time.monotonic()
-        # The notebook's own limit, within what is left of the submission's budget.
-        budget = min(self.limits.notebook_seconds, self.limits.submission_seconds - (started - self.started))
+        recorded, skipped, and the notebook is run again without it. Each run
+        has the notebook's time budget: the cells that are left when it runs
+        out are not run (what they define is missing), but are not skipped for
+        good."""
         while True:
+            started = time.monotonic()
+            left_in_submission = self.limits.submission_seconds - (started - self.started)
+            if left_in_submission <= 0:
+                raise StudentTimeout(f"the submission used up its {self.limits.submission_seconds:g} s time budget "
+                                     "before its notebook could run again")
+            budget = min(self.limits.notebook_seconds, left_in_submission)
             self._spawn()
             reports = []
             restart = False
@@ -304,16 +328,20 @@ class Sandbox:
                 if cell.number in self.skipped:
                     reports.append(CellReport(cell, "skipped", self.skipped[cell.number]))
                     continue
-                left = max(budget - (time.monotonic() - started), 0.0)
-                cpu = min(self.limits.cell_seconds, left)
+                left = budget - (time.monotonic() - started)
+                if left <= 0:
+                    reports.append(CellReport(cell, "skipped", f"not run: the notebook used up its {budget:g} s "
+                                                               "of time before this cell"))
+                    continue
                 t0 = time.monotonic()
-                self.watchdog.arm(self.process, _Clock(cpu, min(Limits.wall_backstop(cpu), left)))
+                self.watchdog.arm(self.process, self._cell_clock(left))
                 try:
                     self._exchange({"op": "cell", "name": cell.name, "source": cell.source})
                     reports.append(CellReport(cell, "ok", seconds=time.monotonic() - t0))
                 except StudentError as exc:
                     reports.append(CellReport(cell, "error", str(exc), exc.traceback, time.monotonic() - t0))
                 except StudentTimeout as exc:
+                    self.timeouts += 1
                     self.skipped[cell.number] = f"{exc}, so it was stopped and skipped"
                     restart = True
                     break
@@ -326,6 +354,15 @@ class Sandbox:
             self.cell_reports = reports
             if not restart:
                 return
+
+    def _cell_clock(self, left: float) -> _Clock:
+        """A cell's limit: its own, within what is left of the notebook's budget,
+        and short once the submission has kept hanging."""
+        cpu = min(self.limits.cell_seconds, left)
+        shortened = self.timeouts >= self.limits.timeouts_before_cap and cpu > self.limits.hung_seconds
+        if shortened:
+            cpu = self.limits.hung_seconds
+        return _Clock(cpu, min(Limits.wall_backstop(cpu), left), shortened=shortened)
 
     def kill_generation(self, generation: int) -> None:
         process = self.process
@@ -342,9 +379,9 @@ class Sandbox:
         if self.fence.mode == UNISOLATED and self.fence.uid is not None:
             kill_all_of(self.fence.uid)  # no PID namespace: whatever escaped runs as the student's user id
         elif self.fence.mode != UNISOLATED:
-            # The student process is PID 1 of its namespace: once the template has
-            # reaped it, the kernel has ended every process that namespace held.
-            self.zygote.exit_status(process.student_pid, wait=2.0)
+            # The student process is PID 1 of its namespace: once it has exited,
+            # the kernel has ended every process that namespace held.
+            process.wait_ended(2.0)
         process.release()
 
     def _how_it_ended(self, pid: int) -> str:
@@ -374,9 +411,9 @@ class Sandbox:
                                  "before this test could run")
         if self.limits.max_test_seconds is not None:
             seconds = min(seconds, self.limits.max_test_seconds)
-        shortened = self.timeouts >= self.limits.timeouts_before_cap and seconds > self.limits.hung_test_seconds
+        shortened = self.timeouts >= self.limits.timeouts_before_cap and seconds > self.limits.hung_seconds
         if shortened:
-            seconds = self.limits.hung_test_seconds
+            seconds = self.limits.hung_seconds
         self.ensure_started()
         self._test_clock = _Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), shortened=shortened)
         self.watchdog.arm(self.process, self._test_clock)
