@@ -146,9 +146,24 @@ def grade_with_autograder(assignment: str, course: Path, out: Path, jobs: int | 
             "--output", str(out), "--fresh"] + (["--jobs", str(jobs)] if jobs else [])
     seconds, peak, proc = run_measured(args, course)
     results = json.loads(proc.stdout)
-    marks = [json.loads(p.read_text())["timing"] for p in (out / "results").glob(".*.fingerprint")]
+    marks = {p.name[1:-len(".fingerprint")]: json.loads(p.read_text())["timing"]
+             for p in (out / "results").glob(".*.fingerprint")}
     return {"seconds": seconds, "peak": peak, "scores": {r["student"]: r["score"] for r in results},
-            "per_submission": [m["seconds"] for m in marks], "student": [m["student_seconds"] for m in marks]}
+            "max_score": max(r["max_score"] for r in results),
+            "per_submission": {student: m["seconds"] for student, m in marks.items()},
+            "student": {student: m["student_seconds"] for student, m in marks.items()}}
+
+
+def kind_of(variant: str) -> str:
+    return variant if variant in ("solution", "hang", "crash") else "bug"
+
+
+def check_baseline(roster: list[tuple[str, str]], scores: dict[str, float], max_score: float) -> None:
+    """The nbgrader baseline must grade: the correct submissions get full marks."""
+    wrong = [s for s, variant in roster if variant == "solution" and abs(scores.get(s, 0) - max_score) > 1e-9]
+    if wrong:
+        raise RuntimeError(f"the nbgrader baseline did not give the correct submissions full marks ({len(wrong)} "
+                           f"of them, e.g. {wrong[0]}: {scores.get(wrong[0])}); its figures would mean nothing")
 
 
 def reference_seconds(assignment: str) -> float:
@@ -209,8 +224,8 @@ def main() -> None:
         many = grade_with_autograder(assignment, course, work / f"{assignment}-jobsN", None)
         assert one["scores"] == many["scores"], "scores depend on --jobs"
         references = reference_seconds(assignment)
-        overhead = statistics.median(w - s for w, s in zip(one["per_submission"], one["student"])) - references
-        row = {"assignment": assignment, "students": len(roster), "jobs1": one, "jobsN": many,
+        overhead = statistics.median(one["per_submission"][s] - one["student"][s] for s in one["student"]) - references
+        row = {"assignment": assignment, "students": len(roster), "roster": dict(roster), "jobs1": one, "jobsN": many,
                "references": references, "overhead": overhead, "cold": cold_start(assignment, work)}
         if not args.no_nbgrader:
             import nbgrader_baseline
@@ -224,6 +239,7 @@ def main() -> None:
             started = time.monotonic()
             with PeakMemory(os.getpid()) as memory:
                 graded = nbgrader_baseline.autograde(assignment, nb_course, timeout=30)  # nbgrader's default
+            check_baseline(roster, graded["scores"], graded["max_score"])
             row["nbgrader"] = {"seconds": time.monotonic() - started, "peak": memory.peak,
                                "scores": graded["scores"]}
         rows.append(row)
@@ -244,10 +260,16 @@ def print_row(row: dict, flush: bool = False) -> None:
         ratio = f"{base / figures['seconds']:.1f}x" if base else "-"
         print(f"{name:28s} {figures['seconds']:8.1f} {n / figures['seconds']:8.2f} {figures['peak'] / 2**20:9.0f} "
               f"{ratio:>7s}")
-    per = statistics.median(row["jobs1"]["per_submission"])
-    student = statistics.median(row["jobs1"]["student"])
+    per = statistics.median(row["jobs1"]["per_submission"].values())
+    student = statistics.median(row["jobs1"]["student"].values())
     print(f"per submission (--jobs 1, median): {per * 1000:.0f} ms = student code {student * 1000:.0f} ms + "
           f"torch references {row['references'] * 1000:.0f} ms + overhead {row['overhead'] * 1000:.0f} ms")
+    kinds: dict[str, list[float]] = {}
+    for student, seconds in row["jobs1"]["per_submission"].items():
+        kinds.setdefault(kind_of(row["roster"][student]), []).append(seconds)
+    print("where --jobs 1 spent its time: " + ", ".join(
+        f"{kind} {len(times)} x {statistics.median(times):.2f} s = {sum(times):.0f} s"
+        for kind, times in sorted(kinds.items(), key=lambda item: -sum(item[1]))))
     print(f"one submission, end to end from a cold start: {row['cold']:.2f} s", flush=flush)
 
 

@@ -9,7 +9,7 @@ Tags are one-key dicts whose key starts with "$":
   {"$nd": [dtype, shape, base64 bytes]}   a numeric numpy array
   {"$t": [...]}                             a tuple
   {"$d": [[key, value], ...]}               a dict
-  {"$h": id, "$c": callable, "$n": type}    a handle to a student object
+  {"$h": id, "$c": callable, "$n": type name, "$t": its type's id}    a handle to a student object
 An array tag may carry "$tensor": true (it was, or is to become, a torch
 tensor) and "$rg": requires_grad.
 """

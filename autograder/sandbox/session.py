@@ -262,6 +262,9 @@ class Sandbox:
         self.warnings: list[str] = []  # what the student process reported missing (unisolated mode)
         self.student_cpu = 0.0  # CPU seconds its processes used, as they end
         self.timeouts = 0  # cells and tests that ran out of time
+        # What the current run of the notebook has shown, so that it is asked once:
+        self.known_globals: dict[str, Remote] = {}  # its classes and functions, by name
+        self.known_methods: set[tuple[Any, str]] = set()  # (type, name) of the methods found
         self._test_clock: _Clock | None = None
         self.started = time.monotonic()
 
@@ -304,6 +307,7 @@ class Sandbox:
             channel.close()
             raise IsolationFailed(f"the student process could not be fenced in: {hello.get('fence_error')}")
         self.generation += 1
+        self.known_globals, self.known_methods = {}, set()
         student_pid = int(first["student_pid"])
         self.process = _Process(pid, student_pid, channel, self.generation, _pidfds(pid, student_pid))
         self.warnings = [str(w)[:500] for w in hello.get("warnings", [])][:5]
@@ -523,7 +527,7 @@ class Remote:
     """An object in the student process; attribute reads, calls and
     arithmetic operators cross the pipe."""
 
-    __slots__ = ("_sandbox", "_id", "_callable", "_type", "_generation", "_methods")
+    __slots__ = ("_sandbox", "_id", "_callable", "_type", "_generation", "_kind")
 
     def __init__(self, sandbox: Sandbox, tag: dict, generation: int):
         self._sandbox = sandbox
@@ -531,7 +535,8 @@ class Remote:
         self._callable = bool(tag.get("$c"))
         self._type = str(tag.get("$n", "object"))[:80]
         self._generation = generation
-        self._methods: set[str] = set()
+        kind = tag.get("$t")
+        self._kind = kind if type(kind) is int else ("object", self._id)  # its type, as the student process names it
 
     def _tag(self) -> dict:
         self._check_generation()
@@ -545,12 +550,14 @@ class Remote:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        if name in self._methods:
+        known = self._sandbox.known_methods
+        if (self._kind, name) in known:
+            self._check_generation()
             return _RemoteMethod(self, name)
         value = self._sandbox.request({"op": "getattr", "target": self._tag(), "name": name},
                                       f"reading {self._type}.{name}")
         if value is _METHOD:
-            self._methods.add(name)
+            known.add((self._kind, name))
             return _RemoteMethod(self, name)
         return value
 
@@ -617,7 +624,12 @@ class Student:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        value = self._sandbox.request({"op": "global", "name": name}, f"reading {name}")
+        sandbox = self._sandbox
+        known = sandbox.known_globals.get(name)
+        if known is not None and sandbox.process is not None and known._generation == sandbox.process.generation:
+            return known
+        value = sandbox.request({"op": "global", "name": name}, f"reading {name}")
         if isinstance(value, Remote) and value._callable:
             value._type = name  # name it as the student wrote it, for messages
+            sandbox.known_globals[name] = value
         return value

@@ -62,13 +62,17 @@ class Worker:
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(obj, torch.Tensor) and obj.layout == torch.strided:
             return encode_tensor(obj.detach().cpu().resolve_conj().resolve_neg().numpy().copy(), obj.requires_grad)
+        # Its type's handle too: the grader learns a type's methods once, not per object.
+        return {"$h": self._hid(obj), "$c": callable(obj), "$n": type(obj).__name__, "$t": self._hid(type(obj))}
+
+    def _hid(self, obj: Any) -> int:
         key = id(obj)
         hid = self.handle_ids.get(key)
         if hid is None:
             hid = len(self.objects) + 1
             self.objects[hid] = obj  # keeps it alive, so id() is not reused
             self.handle_ids[key] = hid
-        return {"$h": hid, "$c": callable(obj), "$n": type(obj).__name__}
+        return hid
 
     def _plain_tensor(self, obj: Any) -> dict:
         """For `fetch`: tensors are plain data too; anything else is refused."""
@@ -180,7 +184,7 @@ class Worker:
         hid = len(self.objects) + 1
         self.objects[hid] = value
         self.handle_ids[id(value)] = hid
-        return {"$h": hid, "$c": False, "$n": type(value).__name__}
+        return {"$h": hid, "$c": False, "$n": type(value).__name__, "$t": self._hid(type(value))}
 
     def serve(self) -> None:
         while True:
