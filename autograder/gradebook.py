@@ -17,26 +17,39 @@ import json
 import os
 import shutil
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 from .assignments import Assignment
 from .feedback import ManualGrade, feedback_html, nbgrader_feedback_folder
 from .grading.results import SubmissionResult, write_atomic
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 
 def gradebook_url(course_dir: Path) -> str:
     return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
 
 
-def open_gradebook(course_dir: Path):
+@contextmanager
+def open_gradebook(course_dir: Path) -> Iterator["Gradebook"]:
     """nbgrader's Gradebook, which runs the `alembic` command: the one installed
-    beside this Python is used when the environment is not activated."""
+    beside this Python is used when the environment is not activated.
+    SQLAlchemy's warnings about nbgrader's own session handling (its API
+    raises them as `nbgrader autograde` does) are not the instructor's business."""
     from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
 
     here = os.path.dirname(sys.executable)
     if shutil.which("alembic") is None and shutil.which("alembic", path=here):
         os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
-    return Gradebook(gradebook_url(course_dir))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        with Gradebook(gradebook_url(course_dir)) as gradebook:
+            yield gradebook
 
 
 def submission_folder(course_dir: Path, student: str, assignment: Assignment) -> Path:
