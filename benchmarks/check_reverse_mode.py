@@ -8,7 +8,8 @@ Needs torch (float64 references) and hypothesis (`.venv/bin/pip install hypothes
 1. Notebooks. Runs every code cell of the solution notebook and of the released stub notebook
    top to bottom in a subprocess where `import torch` fails (as in the assignment's student
    process) with matplotlib's Agg backend: the solution must run clean, every visible check must
-   pass, and the stub may fail only with NotImplementedError. No code cell may mention torch.
+   pass, and the stub may fail only with NotImplementedError. No code cell may mention torch (the locked
+   `hidden_tests_*` cells, comments saying what the hidden tests check, aside).
 
 2. The solution. Execs the definition cells of the solution notebook (solution markers removed,
    as `autograder.variants.solution_code` does) in a namespace of their own, then checks:
@@ -314,83 +315,71 @@ def check_operators(ns, rng) -> None:
 
 
 # ---------------------------------------------------------------------------- random graphs
-UNARY = ["neg", "exp", "log", "cos", "sin", "pow2", "pow3", "pow_neg", "pow_half", "radd", "rsub", "rmul",
-         "rdiv", "divs", "subs", "sum_axis0", "sum_axis1", "sum_all", "sum_tuple", "transpose", "transpose01",
-         "reshape"]
-BINARY = ["add", "sub", "mul", "div", "matmul", "stack_matmul"]
+# One program step per name, written once for our Tensor and for torch: step(a, b, c, k, ops) where
+# `ops` gives the two calls that differ (tr: NEEDLE's transpose, bcast: broadcast_to).
+BINARY_STEPS = {
+    "add": lambda a, b, c, k, ops: a + b,
+    "sub": lambda a, b, c, k, ops: a - b,
+    "mul": lambda a, b, c, k, ops: a * b,
+    "div": lambda a, b, c, k, ops: a / (b * b + 1),
+    "matmul": lambda a, b, c, k, ops: a @ b,
+    # a batch of 2 copies of a, matmul with b broadcast over the batch, summed back
+    "stack_matmul": lambda a, b, c, k, ops: (ops.bcast(a.reshape((1, k, k)), (2, k, k)) @ b).sum(0),
+}
+UNARY_STEPS = {
+    "neg": lambda a, b, c, k, ops: -a,
+    "exp": lambda a, b, c, k, ops: a.exp(),
+    "log": lambda a, b, c, k, ops: (a * a + 1).log(),
+    "cos": lambda a, b, c, k, ops: a.cos(),
+    "sin": lambda a, b, c, k, ops: a.sin(),
+    "pow2": lambda a, b, c, k, ops: a ** 2,
+    "pow3": lambda a, b, c, k, ops: a ** 3,
+    "pow_neg": lambda a, b, c, k, ops: (a * a + 1) ** -1.5,
+    "pow_half": lambda a, b, c, k, ops: (a * a + 1) ** 0.5,
+    "radd": lambda a, b, c, k, ops: c + a,
+    "rsub": lambda a, b, c, k, ops: c - a,
+    "rmul": lambda a, b, c, k, ops: c * a,
+    "rdiv": lambda a, b, c, k, ops: c / (a * a + 1),
+    "divs": lambda a, b, c, k, ops: a / c,
+    "subs": lambda a, b, c, k, ops: a - c,
+    "sum_axis0": lambda a, b, c, k, ops: ops.bcast(a.sum(0), (k, k)),
+    "sum_axis1": lambda a, b, c, k, ops: ops.bcast(a.sum(1).reshape((k, 1)), (k, k)),
+    "sum_all": lambda a, b, c, k, ops: ops.bcast(a.sum(), (k, k)),
+    "sum_tuple": lambda a, b, c, k, ops: ops.bcast(a.sum((0, 1)).reshape((1, 1)), (k, k)),
+    "transpose": lambda a, b, c, k, ops: ops.tr(a),
+    "transpose01": lambda a, b, c, k, ops: ops.tr(a, (0, 1)),
+    "reshape": lambda a, b, c, k, ops: a.reshape((1, k * k)).reshape((k, k)),
+}
+STEPS = {**UNARY_STEPS, **BINARY_STEPS}
+
+
+class _OursOps:
+    @staticmethod
+    def tr(t, axes=None):
+        return t.transpose(axes)
+
+    @staticmethod
+    def bcast(t, shape):
+        return t.broadcast_to(shape)
+
+
+class _TorchOps:
+    @staticmethod
+    def tr(t, axes=None):
+        return t.transpose(-1, -2) if axes is None else t.transpose(*axes)
+
+    @staticmethod
+    def bcast(t, shape):
+        return t.broadcast_to(shape)
 
 
 def apply_step(kind: str, a, b, c: float, k: int, is_torch: bool):
     """One program step, written once for our Tensor and for torch."""
-    def tr(t, axes=None):
-        if is_torch:
-            return t.transpose(-1, -2) if axes is None else t.transpose(*axes)
-        return t.transpose(axes)
-
-    def bcast(t, shape):
-        return t.broadcast_to(shape)
-
-    if kind == "add":
-        return a + b
-    if kind == "sub":
-        return a - b
-    if kind == "mul":
-        return a * b
-    if kind == "div":
-        return a / (b * b + 1)
-    if kind == "matmul":
-        return a @ b
-    if kind == "stack_matmul":  # a batch of 2 copies of a, matmul with b broadcast over the batch, summed back
-        return (bcast(a.reshape((1, k, k)), (2, k, k)) @ b).sum(0)
-    if kind == "neg":
-        return -a
-    if kind == "exp":
-        return a.exp()
-    if kind == "log":
-        return (a * a + 1).log()
-    if kind == "cos":
-        return a.cos()
-    if kind == "sin":
-        return a.sin()
-    if kind == "pow2":
-        return a ** 2
-    if kind == "pow3":
-        return a ** 3
-    if kind == "pow_neg":
-        return (a * a + 1) ** -1.5
-    if kind == "pow_half":
-        return (a * a + 1) ** 0.5
-    if kind == "radd":
-        return c + a
-    if kind == "rsub":
-        return c - a
-    if kind == "rmul":
-        return c * a
-    if kind == "rdiv":
-        return c / (a * a + 1)
-    if kind == "divs":
-        return a / c
-    if kind == "subs":
-        return a - c
-    if kind == "sum_axis0":
-        return bcast(a.sum(0), (k, k))
-    if kind == "sum_axis1":
-        return bcast(a.sum(1).reshape((k, 1)), (k, k))
-    if kind == "sum_all":
-        return bcast(a.sum(), (k, k))
-    if kind == "sum_tuple":
-        return bcast(a.sum((0, 1)).reshape((1, 1)), (k, k))
-    if kind == "transpose":
-        return tr(a)
-    if kind == "transpose01":
-        return tr(a, (0, 1))
-    if kind == "reshape":
-        return a.reshape((1, k * k)).reshape((k, k))
-    raise ValueError(kind)
+    return STEPS[kind](a, b, c, k, _TorchOps if is_torch else _OursOps)
 
 
 steps_strategy = st.lists(
-    st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6),
+    st.tuples(st.sampled_from(list(UNARY_STEPS) + list(BINARY_STEPS)), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6),
               st.floats(0.5, 3.0) | st.floats(-3.0, -0.5)),
     min_size=1, max_size=14)
 graph_strategy = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(0, 2 ** 32 - 1), steps_strategy)
@@ -740,7 +729,8 @@ def notebooks_section() -> list[str]:
     for label, path in (("solution", SOLUTION_NB), ("released", RELEASED_NB)):
         notebook = nbformat.read(str(path), as_version=4)
         for cell in notebook.cells:
-            if cell.cell_type == "code" and re.search(r"\btorch\b", cell.source):
+            concept_cell = cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("hidden_tests_")
+            if cell.cell_type == "code" and not concept_cell and re.search(r"\btorch\b", cell.source):
                 problems.append(f"{label}: code cell {cell.metadata.nbgrader.grade_id} mentions torch")
         text = path.read_text()
         if label == "released" and ("BEGIN SOLUTION" in text or "END SOLUTION" in text
