@@ -118,13 +118,22 @@ def csv_text(results: list[SubmissionResult]) -> str:
     return out.getvalue()
 
 
-def grade_table(results: list[SubmissionResult]) -> str:
-    width = max([len("student")] + [len(r.student) for r in results])
+def grade_table(results: list[SubmissionResult], refused: list[tuple[str, str, str]] = ()) -> str:
+    """One row per result; `refused`: (student, folder, reason) of the submission folders that
+    collect refused, oldest first. A student with no result is listed as not graded, with the
+    reason their last refused folder was refused; every other refused folder is listed below the table."""
+    graded = {r.student for r in results}
+    latest = {student: (folder, reason) for student, folder, reason in refused if student not in graded}
+    not_graded = {student: reason for student, (_, reason) in latest.items()}  # the last one refused
+    shown = {folder for folder, _ in latest.values()}
+    width = max([len("student")] + [len(r.student) for r in results] + [len(s) for s in not_graded])
     rows = [f"{'student':<{width}}  {'score':>7}  {'max':>5}  {'%':>5}  passed"]
     for r in results:
         passed = sum(t.outcome == "passed" for t in r.tests)
         pct = 100 * r.score / r.max_score if r.max_score else 0.0
         rows.append(f"{r.student:<{width}}  {r.score:>7g}  {r.max_score:>5g}  {pct:>5.1f}  {passed}/{len(r.tests)}")
+    rows += [f"{student:<{width}}  not graded: {reason}" for student, reason in not_graded.items()]
+    rows += [f"not collected: {folder}: {reason}" for _, folder, reason in refused if folder not in shown]
     return "\n".join(rows)
 
 
