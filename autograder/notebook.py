@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .student_files import MissingFile, TooLarge, UnsafeFile, read_student_file
+
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 MAX_JSON_CONTAINERS = 1_000_000  # lists and objects: bounds what parsing a notebook may cost
 # Cell magics whose body is Python and may run as plain code once the magic line is gone.
@@ -68,18 +70,30 @@ class ManualAnswer:
     points: float
 
 
-def load_notebook(path: Path) -> dict:
+def load_notebook(path: Path, root: Path | None = None) -> dict:
     """The notebook as plain JSON data (format 4; older formats converted).
-    Read with `json`, not nbformat: nbformat's validator costs seconds to import."""
-    path = Path(path)
-    if not path.is_file():
-        raise NotebookError(f"no notebook at {path}")
-    size = path.stat().st_size
+    Read with `json`, not nbformat: nbformat's validator costs seconds to import.
+    The file is the student's: opened without following links below `root`
+    (default: its own folder), and only when it is a regular file of their own."""
+    try:
+        raw = read_student_file(Path(path), root, MAX_NOTEBOOK_BYTES)
+    except MissingFile:
+        raise NotebookError(f"no notebook at {path}") from None
+    except TooLarge as exc:
+        raise NotebookError(f"the notebook is {exc.size / 2**20:.0f} MiB, over the {MAX_NOTEBOOK_BYTES // 2**20} MiB "
+                            "limit") from None
+    except UnsafeFile as exc:
+        raise NotebookError(str(exc)) from None
+    return parse_notebook(raw)
+
+
+def parse_notebook(raw: bytes) -> dict:
+    """A notebook from its bytes (see load_notebook)."""
+    size = len(raw)
     if size == 0:
         raise NotebookError("the notebook file is empty")
     if size > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"the notebook is {size / 2**20:.0f} MiB, over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit")
-    raw = path.read_bytes()
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_CONTAINERS:
         raise NotebookError(f"the notebook holds more than {MAX_JSON_CONTAINERS} JSON lists and objects")
     try:

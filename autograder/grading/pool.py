@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import GraderFailure
-from ..sandbox.channel import Channel, ChannelClosed
+from ..sandbox.channel import Channel, ChannelClosed, MessageTooLarge
+from ..sandbox.codec import DecodeError, dumps
 from ..sandbox.isolation import die_with_parent
 from ..sandbox.zygote import ZygoteClient
 from ..submissions import Submission
+from .caps import MAX_NOTE_CHARS, cut, too_large, writable
 from .results import SubmissionResult
 from .runner import GradingContext, grade_one, run_session
 
@@ -35,7 +37,32 @@ def default_jobs() -> int:
 
 def _to_json(submission: Submission) -> dict:
     return {"student": submission.student, "notebook": str(submission.notebook),
-            "shared_folder": submission.shared_folder}
+            "shared_folder": submission.shared_folder,
+            "root": None if submission.root is None else str(submission.root)}
+
+
+def _from_json(data: dict) -> Submission:
+    root = data.get("root")
+    return Submission(data["student"], Path(data["notebook"]), data["shared_folder"],
+                      None if root is None else Path(root))
+
+
+def _result_message(result: SubmissionResult, limit: int) -> dict:
+    """What a worker sends for a graded submission; a result that would not fit
+    the channel (its fields are capped, so this is a last resort) is sent as
+    that student's failure instead, so that it never stops the batch."""
+    def message(result: SubmissionResult) -> dict:
+        return {"result": result.to_json(), "timing": result.timing(),
+                "grader_errors": [t.name for t in result.grader_errors]}
+
+    size = len(dumps(message(result)))
+    return message(result) if size <= limit else message(too_large(result, size, limit))
+
+
+def _unreadable(submission: Submission, reason: str) -> SubmissionResult:
+    """The result of a submission whose result could not cross from its grader process."""
+    return SubmissionResult(writable(submission.student), writable(str(submission.notebook)), [],
+                            [f"Your result could not be recorded ({reason}). No test counts."])
 
 
 def _serve(context: GradingContext, zygote: ZygoteClient, channel: Channel) -> None:
@@ -45,16 +72,15 @@ def _serve(context: GradingContext, zygote: ZygoteClient, channel: Channel) -> N
             message = channel.recv()
             if "submission" not in message:
                 return
-            data = message["submission"]
-            submission = Submission(data["student"], Path(data["notebook"]), data["shared_folder"])
+            submission = _from_json(message["submission"])
             result = yield from grade_one(context, zygote, submission)
-            channel.send({"result": result.to_json(), "timing": result.timing(),
-                          "grader_errors": [t.name for t in result.grader_errors]})
+            channel.send(_result_message(result, channel.max_message))
 
     try:
         run_session(context, jobs())
     except BaseException as exc:  # the coordinator decides what to do: it stops the batch
-        channel.send({"failure": str(exc) if isinstance(exc, GraderFailure) else f"{type(exc).__name__}: {exc}"})
+        failure = str(exc) if isinstance(exc, GraderFailure) else f"{type(exc).__name__}: {exc}"
+        channel.send({"failure": cut(failure, MAX_NOTE_CHARS * 5)})  # capped: it may quote a student's text
 
 
 def _start_worker(context: GradingContext, zygote: ZygoteClient, others: list[socket.socket]) -> tuple[int, Channel]:
@@ -74,7 +100,7 @@ def _start_worker(context: GradingContext, zygote: ZygoteClient, others: list[so
         finally:
             os._exit(code)
     theirs.close()
-    return pid, Channel(ours)
+    return pid, Channel(ours, skip_oversized=True)
 
 
 def grade_pool(contexts: list[GradingContext], zygotes: list[ZygoteClient],
@@ -104,12 +130,18 @@ def grade_pool(contexts: list[GradingContext], zygotes: list[ZygoteClient],
                     continue
                 try:
                     message = workers[index][1].recv()
+                except (MessageTooLarge, DecodeError) as exc:  # read past: the channel is still in step
+                    message = {"unreadable": str(exc)}
                 except (ChannelClosed, OSError, ValueError):
-                    raise GraderFailure(f"grader process {index + 1} ended unexpectedly") from None
+                    raise GraderFailure(f"grader process {index + 1} ended unexpectedly while grading "
+                                        f"{busy[index].student!r}") from None
                 if "failure" in message:
                     raise GraderFailure(str(message["failure"]))
                 submission = busy.pop(index)
-                result = SubmissionResult.from_json(message["result"], **message["timing"])
+                if "unreadable" in message:
+                    result = _unreadable(submission, message["unreadable"])
+                else:
+                    result = SubmissionResult.from_json(message["result"], **message["timing"])
                 for test in result.tests:
                     test.grader_error = test.name in message.get("grader_errors", [])
                 yield submission, result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +13,12 @@ import pytest
 
 from ..assignments import GRADERS, Assignment
 from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers
+from ..student_files import TooLarge, UnsafeFile, copy_student_file
+from ..timestamps import timestamp_problem
+from .caps import capped
 from ..sandbox.isolation import NAMESPACES, Fence
-from ..sandbox.session import IsolationFailed, Limits, Sandbox, Scratch
+from ..sandbox.limits import Limits
+from ..sandbox.session import IsolationFailed, Sandbox, Scratch
 from ..sandbox.zygote import ZygoteClient
 from ..submissions import Submission
 from .plugin import GraderFailure, GradingPlugin, SubmissionRun
@@ -57,15 +60,20 @@ def course_secret(course_dir: Path) -> str:
 
 def _copy_own_files(submission: Submission, home: Path) -> None:
     """The student's own files (data they read, a module they import), minus
-    anything oversized; from a folder shared with other submissions, only
-    the notebook."""
+    anything oversized and folders; from a folder shared with other
+    submissions, only the notebook. Each is opened without following links
+    (student_files): a link, FIFO, device, socket or another's hard link
+    among them refuses the whole submission (UnsafeFile), as the notebook would."""
     folder = submission.notebook.parent
-    items = [submission.notebook] if submission.shared_folder else sorted(folder.iterdir())
+    names = [submission.notebook.name] if submission.shared_folder else sorted(os.listdir(folder))
     left = MAX_COPIED_TOTAL
-    for item in items:
-        if item.is_file() and not item.is_symlink() and item.stat().st_size <= min(MAX_COPIED_FILE, left):
-            shutil.copy2(item, home / item.name)
-            left -= item.stat().st_size
+    for name in names:
+        if os.path.isdir(folder / name) and not os.path.islink(folder / name):
+            continue  # folders are not copied (nor entered)
+        try:
+            left -= copy_student_file(folder / name, submission.root, home / name, min(MAX_COPIED_FILE, left))
+        except TooLarge:
+            pass  # an oversized file is left out, as it always was
 
 
 def _notes(sandbox: Sandbox, load_error: str | None, manual) -> list[str]:
@@ -88,20 +96,33 @@ def grade_one(context: GradingContext, zygote: ZygoteClient,
     started = time.monotonic()
     load_error, cells, manual = None, [], []
     try:
-        notebook = load_notebook(submission.notebook)
+        notebook = load_notebook(submission.notebook, submission.root)
         cells, manual = load_code_cells(submission.notebook, notebook), manual_answers(notebook)
     except NotebookError as exc:
         load_error = str(exc)
     scratch = Scratch.make()
     try:
         if load_error is None:
-            _copy_own_files(submission, scratch.home)
+            try:
+                _copy_own_files(submission, scratch.home)
+            except (UnsafeFile, OSError) as exc:  # refused, with the reason: 0 points, the batch goes on
+                load_error, cells, manual = str(exc), [], []
         sandbox = Sandbox(zygote, cells, scratch, context.fence, context.limits, load_error)
         tests = yield SubmissionRun(sandbox, f"{context.secret}|{context.assignment.name}|{submission.student}")
     finally:
         scratch.remove()
-    return SubmissionResult(submission.student, str(submission.notebook), tests, _notes(sandbox, load_error, manual),
-                            context.fence.describe(), time.monotonic() - started, sandbox.student_cpu)
+    notes = _notes(sandbox, load_error, manual) + _timestamp_notes(submission)
+    return capped(SubmissionResult(submission.student, str(submission.notebook), tests, notes,
+                                   context.fence.describe(sandbox.limits_in_force()), time.monotonic() - started,
+                                   sandbox.student_cpu))
+
+
+def _timestamp_notes(submission: Submission) -> list[str]:
+    """nbgrader's timestamp.txt beside the notebook, when it cannot be read as a time (it is then ignored)."""
+    if submission.shared_folder:
+        return []
+    problem = timestamp_problem(submission.notebook.parent, submission.root)
+    return [f"Warning: {problem}"] if problem else []
 
 
 def run_session(context: GradingContext, jobs: Generator[SubmissionRun, list[TestResult], None]) -> None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..assignments import Assignment
 from ..feedback import feedback_html
 from .results import SubmissionResult, csv_text, save_json, write_atomic
+from ..notebook import MAX_NOTEBOOK_BYTES
+from ..student_files import UnsafeFile, read_student_file
 from ..submissions import Submission
 
 
@@ -31,8 +34,25 @@ def graders_digest(assignment: Assignment) -> str:
     return _digest(*(f.read_bytes() for f in files))
 
 
+PLAIN_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]{0,63}")
+SHOWN_CHARS = 40
+
+
 def safe_name(student: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student) or "student"
+    """The file name (without suffix) a student's files get on disk, for any
+    name a file name can hold. A short, plain name (lower-case ASCII letters,
+    digits, `_.-`, at most 64 characters) is kept as it is, so batches graded
+    before resume; any other name (long, unicode, upper case, characters
+    awkward on disk) becomes a plain prefix of it, `+` and a hash of the whole
+    name: at most 57 bytes (`.{name}.fingerprint` and the temporary files of
+    write_atomic stay far under 255), apart for names that differ only in
+    case (a case-insensitive disk), and never equal to a plain name (those
+    have no `+`)."""
+    if PLAIN_NAME.fullmatch(student) and student not in (".", ".."):
+        return student
+    prefix = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in student.lower())
+    digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{prefix[:SHOWN_CHARS].lstrip('.') or 'student'}+{digest}"
 
 
 class ResultStore:
@@ -43,10 +63,10 @@ class ResultStore:
         self.results: list[SubmissionResult] = []
 
     def fingerprint(self, submission: Submission) -> str:
-        try:
-            notebook = submission.notebook.read_bytes()
-        except OSError:
-            notebook = b"<missing>"
+        try:  # the student's file: never a link followed, a FIFO opened (it would block) or a device read
+            notebook = read_student_file(submission.notebook, submission.root, MAX_NOTEBOOK_BYTES)
+        except (UnsafeFile, OSError) as exc:
+            notebook = f"<not read: {exc}>".encode("utf-8", "surrogatepass")
         return _digest(self.context.encode(), submission.student.encode(), notebook)
 
     def _paths(self, student: str) -> tuple[Path, Path]:
