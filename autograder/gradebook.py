@@ -13,7 +13,6 @@ grading by hand).
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -23,8 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from .assignments import Assignment
+from .autograded import autograded_notebook, trusted_notebook
 from .feedback import ManualGrade, feedback_html, nbgrader_feedback_folder
+from .formgrader_ids import unsafe_student_id
 from .grading.results import SubmissionResult, write_atomic
+from .notebook import NotebookError, load_notebook
+from .student_files import copy_side_file
 
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
@@ -67,6 +70,8 @@ class NbgraderCourse:
 
     def publish(self, result: SubmissionResult) -> str | None:
         """A warning for the instructor, the first time something cannot be recorded."""
+        if (why := unsafe_student_id(result.student)) is not None:  # this student's alone: the others go on
+            return f"{result.student!r} was not recorded in nbgrader's gradebook: {why}"
         if self.problem is not None:
             return None
         self.problem = publish(self.course_dir, self.assignment, result)
@@ -88,7 +93,7 @@ def record(course_dir: Path, assignment: Assignment, result: SubmissionResult) -
 
     notebook = assignment.notebook.removesuffix(".ipynb")
     folder = submission_folder(course_dir, result.student, assignment)
-    timestamp = _read(folder / "timestamp.txt")
+    timestamp = _read(folder, Path(course_dir) / "submitted", result.student)
     scores = result.concept_scores()
     with open_gradebook(course_dir) as gradebook:
         try:
@@ -135,39 +140,52 @@ def write_feedback(course_dir: Path, assignment: Assignment, result: SubmissionR
     folder.mkdir(parents=True, exist_ok=True)
     submitted = submission_folder(course_dir, result.student, assignment)
     for name in ("timestamp.txt", "submission_secret.txt"):
-        if (submitted / name).exists():
-            shutil.copy2(submitted / name, folder / name)
+        copy_side_file(submitted / name, Path(course_dir) / "submitted", folder / name)
     page = folder / f"{assignment.notebook.removesuffix('.ipynb')}.html"
     write_atomic(page, feedback_html(result, assignment, manual_grades(course_dir, assignment, result.student)))
     return page
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip() or None
-    except OSError:
-        return None
+def _read(folder: Path, root: Path, student: str):
+    """The submission's timestamp.txt as a time, or None; one that cannot be read
+    (not a time, a link, a FIFO) costs a warning and is ignored, never an error
+    inside nbgrader's gradebook (timestamps.py)."""
+    from .timestamps import read_timestamp
+
+    timestamp, problem = read_timestamp(folder, root)
+    if problem:
+        print(f"autograder: WARNING: {student}: {problem}", file=sys.stderr)
+    return timestamp
 
 
 def _write_autograded(course_dir: Path, assignment: Assignment, result: SubmissionResult, folder: Path) -> None:
     """The submitted notebook as the formgrader shows it: each concept's graded
-    cell carries, as its output, the concept's tests and what they found."""
+    cell carries, as its output, the concept's tests and what they found; no
+    other output, and nothing of the student's that a browser would run
+    (autograded.py)."""
     destination = Path(course_dir) / "autograded" / result.student / assignment.name
     destination.mkdir(parents=True, exist_ok=True)
     for name in ("timestamp.txt", "submission_secret.txt"):
-        if (folder / name).exists():
-            shutil.copy2(folder / name, destination / name)
+        copy_side_file(folder / name, Path(course_dir) / "submitted", destination / name)  # as write_feedback
+    page = destination / assignment.notebook
     try:
-        notebook = json.loads(Path(result.submission).read_text())
-        cells = notebook["cells"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # an unreadable submission: the formgrader has nothing to show either
+        # Read as the grader read it: not through a link, and only a regular file of the submission's own.
+        submitted = load_notebook(Path(result.submission), Path(course_dir) / "submitted")
+    except NotebookError:
+        page.unlink(missing_ok=True)  # an unreadable submission: the formgrader has nothing to show either
+        return
+    notebook = assignment.notebook.removesuffix(".ipynb")
+    with open_gradebook(course_dir) as gradebook:
+        trusted = trusted_notebook(gradebook, notebook, assignment.name, gradebook_url(course_dir))
     outputs = {c.cell: _concept_output(result, c) for c in assignment.concepts}
-    for cell in cells:
-        grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
-        if grade_id in outputs:
-            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": outputs[grade_id]}]
-    write_atomic(destination / assignment.notebook, json.dumps(notebook, indent=1))
+    try:
+        shown = autograded_notebook(submitted, trusted, outputs)
+    except Exception as exc:  # noqa: BLE001 - one submission's notebook never stops the batch
+        page.unlink(missing_ok=True)  # never leave an earlier, unsanitized copy for the formgrader
+        print(f"autograder: WARNING: {result.student}: no notebook for the formgrader ({type(exc).__name__})",
+              file=sys.stderr)
+        return
+    write_atomic(page, shown)
 
 
 def _concept_output(result: SubmissionResult, concept) -> str:
