@@ -58,9 +58,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
         json.dump([r.to_json() for r in results], sys.stdout, indent=2)
         print()
     else:
-        print(grade_table(results))
+        print(grade_table(results, [] if args.paths else _quarantined(course_dir, assignment.name)))
         print(f"\nScores: {out / 'grades.csv'}\nFeedback: {out / 'feedback'}/")
     return 0
+
+
+def _quarantined(course_dir: Path, assignment: str) -> list[tuple[str, str, str]]:
+    """(student, folder, reason) of each folder `autograder collect` refused (quarantine.py)."""
+    from .quarantine import printable, quarantined
+
+    return [(printable(r.student, 60), printable(r.folder), r.reason()) for r in quarantined(course_dir, assignment)]
 
 
 def _warn(text: str | None) -> None:
@@ -69,11 +76,12 @@ def _warn(text: str | None) -> None:
 
 
 def _limits(args: argparse.Namespace):
-    from .sandbox.session import Limits
+    from .sandbox.limits import Limits
 
     return Limits(max_test_seconds=args.max_test_seconds, submission_seconds=args.submission_seconds,
                   cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
                   memory_bytes=int(args.memory_gib * GIB), file_bytes=int(args.file_mib * 1024**2),
+                  total_memory_bytes=int(args.total_memory_gib * GIB) if args.total_memory_gib > 0 else None,
                   processes=args.processes)
 
 
@@ -95,9 +103,16 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_collect(args: argparse.Namespace) -> int:
     from .assignments import get_assignment
     from .nbgrader_ops import collect
+    from .quarantine import printable
 
-    collect(get_assignment(args.assignment).name, Path(args.course_dir).resolve())
-    print(f"collected {args.assignment} into submitted/")
+    collected = collect(get_assignment(args.assignment).name, Path(args.course_dir).resolve())
+    for warning in collected.warnings:  # nbgrader's own ("cheating attempt?"), as it logged them
+        print(f"nbgrader: {warning}", file=sys.stderr)
+    for record in collected.refused:
+        _warn(f"autograder: not collected: {printable(record.folder)}: {record.reason()} "
+              f"(kept in {printable(record.kept_at) or '-'}: {record.how})")
+    refused = f"; {len(collected.refused)} folders refused, see quarantine/" if collected.refused else ""
+    print(f"collected {args.assignment} into submitted/{refused}")
     return 0
 
 
@@ -150,7 +165,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _default_limits() -> dict:
     from dataclasses import asdict
 
-    from .sandbox.session import Limits
+    from .sandbox.limits import Limits
 
     return asdict(Limits())
 
@@ -174,11 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--submission-seconds", type=float, default=defaults["submission_seconds"])
     limits.add_argument("--cell-seconds", type=float, default=defaults["cell_seconds"])
     limits.add_argument("--notebook-seconds", type=float, default=defaults["notebook_seconds"])
-    limits.add_argument("--memory-gib", type=float, default=defaults["memory_bytes"] / GIB)
+    limits.add_argument("--memory-gib", type=float, default=defaults["memory_bytes"] / GIB,
+                        help="address space of each student process")
+    limits.add_argument("--total-memory-gib", type=float, default=defaults["total_memory_bytes"] / GIB,
+                        help="memory in use by all of a submission's processes together, where the grader can make "
+                             "cgroups (0: no cap)")
     limits.add_argument("--file-mib", type=float, default=defaults["file_bytes"] / 1024**2,
                         help="largest file a student process may write, printed output included")
     limits.add_argument("--processes", type=int, default=defaults["processes"],
-                        help="processes and threads (when the grader runs as root)")
+                        help="processes and threads of a submission (its cgroup, and its user id when the grader "
+                             "runs as root)")
     grade.add_argument("--jobs", "-j", type=int, default=None,
                        help="grader processes working side by side (default: one per CPU)")
     grade.add_argument("--allow-unisolated", action="store_true",

@@ -94,7 +94,7 @@ def run(assignment_name: str, root: Path) -> dict:
 def _grade(assignment: Assignment, root: Path) -> dict:
     from .errors import GraderFailure
     from .grading.batch import Batch, BatchOptions
-    from .sandbox.session import Limits
+    from .sandbox.limits import Limits
     from .submissions import from_paths
 
     _make_private(root / "source")

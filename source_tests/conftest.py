@@ -16,7 +16,7 @@ import pytest
 from autograder.assignments import get_assignment
 from autograder.grading.results import SubmissionResult
 from autograder.grading.runner import GradingContext, Submission, fence_for, grade_submissions
-from autograder.sandbox.session import Limits
+from autograder.sandbox.limits import Limits
 from autograder.sandbox.uids import UidLease
 from autograder.sandbox.zygote import Zygote
 from autograder.variants import DO_NOTHING, Variant, do_nothing, write_variant

@@ -331,7 +331,7 @@ def test_honest_scores_do_not_change(batch, grade, student, tmp_path):
     alone_notebook = tmp_path / "submitted" / student / "backprop" / "backprop.ipynb"
     alone_notebook.parent.mkdir(parents=True)
     shutil.copy2(Path(batch["results"][student]["submission"]), alone_notebook)
-    from autograder.sandbox.session import Limits
+    from autograder.sandbox.limits import Limits
 
     alone = grade("backprop", alone_notebook, student=student,
                   limits=Limits(max_test_seconds=3, submission_seconds=25, cell_seconds=3))

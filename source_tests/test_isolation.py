@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder.grading.runner import Submission, grade_submissions
-from autograder.sandbox.session import Limits
+from autograder.sandbox.limits import Limits
 from autograder.variants import Variant
 from autograder.variants.backprop import BUGS
 from conftest import base_name, released, solution

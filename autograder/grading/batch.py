@@ -16,7 +16,7 @@ from typing import Iterator
 from ..errors import CannotGrade
 from ..assignments import Assignment
 from ..sandbox.isolation import UNISOLATED, kill_all_of
-from ..sandbox.session import Limits
+from ..sandbox.limits import Limits
 from ..sandbox.uids import UidLease
 from ..sandbox.zygote import Zygote
 from ..submissions import Submission

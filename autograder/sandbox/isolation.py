@@ -39,6 +39,9 @@ import site
 import sys
 from dataclasses import dataclass
 
+# The system calls a student process may not make (re-exported for the zygote):
+from .seccomp import STUDENT_DENIED_SYSCALLS, deny_syscalls  # noqa: F401
+
 NAMESPACES = "namespaces"
 UNISOLATED = "unisolated"
 
@@ -115,15 +118,17 @@ class Fence:
         return cls(str(data.get("mode", NAMESPACES)), None if uid is None else int(uid),
                    tuple(str(m) for m in data.get("deny", ())))
 
-    def describe(self) -> str:
-        """One line for results and feedback: what protected this submission."""
+    def describe(self, limits: str = "") -> str:
+        """One line for results and feedback: what protected this submission
+        (and `limits`: which limits were in force, see Sandbox.limits_in_force)."""
         who = "a user id of its own" if self.uid is not None else "the grader's user id"
+        tail = f"; {limits}" if limits else ""
         if self.mode == NAMESPACES:
             where = "an unprivileged user namespace" if self.uid is None else "namespaces"
             return (f"isolated: own filesystem (runtime read-only, own home folder), own PID, IPC and network "
-                    f"namespaces ({where}), {who}")
+                    f"namespaces ({where}), {who}{tail}")
         return (f"NOT isolated (--allow-unisolated): no private filesystem, PID or network namespace; "
-                f"ran as {who} and could read every file that user can read")
+                f"ran as {who} and could read every file that user can read{tail}")
 
 
 # -- the student's root filesystem, planned in the template -------------------
@@ -417,49 +422,6 @@ def die_with_parent(signal_number: int = 9) -> None:
 def become_subreaper() -> None:
     """Orphaned student processes are re-parented to (and reaped by) the caller."""
     _check(libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
-# -- system calls a student process may not make ----------------------------------
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
-SECCOMP_RET_ALLOW = 0x7FFF0000
-SECCOMP_RET_ERRNO = 0x00050000
-EPERM = 1
-# (audit architecture, {name: number}) for the machines this runs on
-SYSCALLS = {
-    "x86_64": (0xC000003E, {"add_key": 248, "request_key": 249, "keyctl": 250,
-                            "unshare": 272, "mount": 165, "pivot_root": 155}),
-    "aarch64": (0xC00000B7, {"add_key": 217, "request_key": 218, "keyctl": 219,
-                             "unshare": 97, "mount": 40, "pivot_root": 41}),
-}
-# Kernel keyrings are per user id, not per namespace: a student could leave a
-# note there for the next submission graded under the same id.
-STUDENT_DENIED_SYSCALLS = ("add_key", "request_key", "keyctl")
-
-
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
-
-
-def deny_syscalls(names: tuple[str, ...]) -> None:
-    """A seccomp filter: these system calls fail with EPERM for this process
-    and everything it starts (no_new_privs must be set first)."""
-    import platform
-
-    arch, table = SYSCALLS[platform.machine()]
-    numbers = [table[name] for name in names]
-    load_word, jump_eq, ret = 0x20, 0x15, 0x06
-    program = [_SockFilter(load_word, 0, 0, 4), _SockFilter(jump_eq, 0, len(numbers) + 1, arch),
-               _SockFilter(load_word, 0, 0, 0)]
-    program += [_SockFilter(jump_eq, len(numbers) - index, 0, number) for index, number in enumerate(numbers)]
-    program += [_SockFilter(ret, 0, 0, SECCOMP_RET_ALLOW), _SockFilter(ret, 0, 0, SECCOMP_RET_ERRNO | EPERM)]
-    filters = (_SockFilter * len(program))(*program)
-    fprog = _SockFprog(len(program), filters)
-    _check(libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp filter")
 
 
 class DeniedModules:

@@ -13,9 +13,8 @@ import select
 import signal
 import subprocess
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,41 +23,14 @@ from .channel import Channel, ChannelClosed, MessageTooLarge
 from .codec import DecodeError, TensorArg, decode, encode, encode_tensor
 from .errors import StudentCrashed, StudentError, StudentTimeout
 from .isolation import UNISOLATED, Fence, kill_all_of
+from .leftovers import clear_user
+from .cgroups import CgroupUnavailable, StudentCgroup, available
+from .limits import GIB, Clock, Limits, Watchdog, cpu_seconds, describe_limits
 from .zygote import ZygoteClient
-
-GIB = 1024**3
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
-
 
 class IsolationFailed(RuntimeError):
     """The student process could not be fenced in: nothing of the student ran.
     The grader's problem, not the student's: grading must stop."""
-
-
-@dataclass
-class Limits:
-    test_seconds: float = 30.0  # default per test; a test's own time_limit mark wins
-    max_test_seconds: float | None = None  # caps every test's limit (None: no cap)
-    submission_seconds: float = 900.0  # wall clock: all of one submission's tests together
-    cell_seconds: float = 30.0
-    notebook_seconds: float = 120.0  # wall clock: each run of the notebook from the top
-    # A submission that keeps hanging: after this many of its cells and tests ran out
-    # of time, the later ones get at most `hung_seconds` each.
-    timeouts_before_cap: int = 3
-    hung_seconds: float = 2.0
-    memory_bytes: int | None = 8 * GIB  # address space of a student process
-    file_bytes: int | None = 64 * 1024**2  # each file it writes, its printed output included
-    tmp_bytes: int = 256 * 1024**2  # its /tmp and /dev/shm (each)
-    processes: int | None = 128  # processes and threads of the student user (own user id only)
-    open_files: int | None = 256
-    max_message_bytes: int = 64 * 1024**2
-    max_restarts: int = 50  # the submission's time budget usually ends it first
-
-    @staticmethod
-    def wall_backstop(cpu_seconds: float) -> float:
-        """Time limits count the student's CPU time, so a busy machine costs
-        nobody points; this wall-clock limit catches code that sleeps or waits."""
-        return 3 * cpu_seconds + 5
 
 
 @dataclass(frozen=True)
@@ -127,6 +99,21 @@ class _Process:
     generation: int
     # Signals go through pidfds: a pid the template has reaped may already be another process's.
     pidfds: tuple[int, ...] = ()
+    cgroup: StudentCgroup | None = None  # the group all its processes are in, where there is one
+
+    def cpu_used(self) -> float:
+        """CPU seconds its processes used: all that were ever in its cgroup,
+        or, without one, those alive now and the children they reaped."""
+        if self.cgroup is not None:
+            return self.cgroup.cpu_seconds()
+        return cpu_seconds(self.student_pid)
+
+    def over_limit(self) -> str | None:
+        """Why it must end, if the cgroup's memory cap already ended one of its processes."""
+        if self.cgroup is None or self.cgroup.memory_bytes is None or not self.cgroup.oom_kills():
+            return None
+        return (f"used more than its memory limit of {self.cgroup.memory_bytes / GIB:g} GiB for all of its "
+                "processes together (the kernel ended one of them)")
 
     def kill(self, group: bool) -> None:
         """SIGKILL the student and its guard (and, without a PID namespace, the
@@ -141,6 +128,8 @@ class _Process:
                 os.killpg(self.pid, signal.SIGKILL)
             except OSError:
                 pass
+        if self.cgroup is not None:  # every process it started, wherever it went
+            self.cgroup.kill()
 
     def wait_ended(self, seconds: float) -> bool:
         """Wait until the guard and the student have exited (whoever reaps them:
@@ -164,84 +153,8 @@ class _Process:
             os.close(fd)
         self.pidfds = ()
         self.channel.close()
-
-
-@dataclass
-class _Clock:
-    """A running limit: `cpu` seconds of the student's CPU time, within `wall` seconds."""
-
-    cpu: float
-    wall: float
-    started: float = field(default_factory=time.monotonic)
-    shortened: bool = False  # capped because the submission had already run out of time often
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time used by a process and all its descendants, reaped or not
-    (a student cannot hide work in children it never waits for)."""
-    total, todo, seen = 0, [pid], set()
-    while todo and len(seen) < 4096:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            with open(f"/proc/{current}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            total += sum(int(f) for f in fields[11:15])  # its threads, and the children it reaped
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo.extend(int(child) for child in handle.read().split())
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / CLOCK_TICK
-
-
-class Watchdog:
-    """Kills the student process when the running clock's CPU or wall limit
-    runs out, so that the pipe itself needs no timeout. One thread per sandbox."""
-
-    def __init__(self, sandbox: "Sandbox"):
-        self._sandbox = sandbox
-        self._lock = threading.Condition()
-        self._armed: tuple[int, int, _Clock, float] | None = None  # (generation, pid, clock, cpu at start)
-        self._thread: threading.Thread | None = None
-        self.expired: dict[int, str] = {}  # generation -> why it was killed
-
-    def arm(self, process: _Process, clock: _Clock) -> None:
-        with self._lock:
-            self._armed = (process.generation, process.student_pid, clock, cpu_seconds(process.student_pid))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True, name="sandbox-watchdog")
-                self._thread.start()
-            self._lock.notify()
-
-    def disarm(self) -> None:
-        with self._lock:
-            self._armed = None
-
-    def _run(self) -> None:
-        with self._lock:
-            while True:
-                if self._armed is None:
-                    self._lock.wait()
-                    continue
-                generation, pid, clock, cpu_start = self._armed
-                elapsed = time.monotonic() - clock.started
-                used = cpu_seconds(pid) - cpu_start
-                if used >= clock.cpu:
-                    why = f"did not finish within its time limit of {clock.cpu:g} s of CPU time"
-                elif elapsed >= clock.wall:
-                    why = (f"did not finish within its time limit of {clock.wall:g} s of wall-clock time (it used "
-                           f"{used:.1f} s of CPU time: it was waiting, sleeping or stuck)")
-                else:
-                    self._lock.wait(min(clock.wall - elapsed, max(clock.cpu - used, 0.02), 1.0))
-                    continue
-                if clock.shortened:
-                    why += " (shortened: this submission had already run out of time three times)"
-                self._armed = None
-                self.expired[generation] = why
-                self._sandbox.kill_generation(generation)
+        if self.cgroup is not None:  # (kept: a removed group reads as empty; the watchdog may still look)
+            self.cgroup.remove()  # a group the kernel keeps busy is swept by the next grader
 
 
 class Sandbox:
@@ -260,12 +173,14 @@ class Sandbox:
         self.runs = 0  # how often the notebook was (re)started for tests
         self.watchdog = Watchdog(self)
         self.warnings: list[str] = []  # what the student process reported missing (unisolated mode)
+        self.no_cgroup: str | None = None  # why its processes have no cgroup, once known
+        self.cgroup_version: int | None = None  # or the version of the cgroups they have
         self.student_cpu = 0.0  # CPU seconds its processes used, as they end
         self.timeouts = 0  # cells and tests that ran out of time
         # What the current run of the notebook has shown, so that it is asked once:
         self.known_globals: dict[str, Remote] = {}  # its classes and functions, by name
         self.known_methods: set[tuple[Any, str]] = set()  # (type, name) of the methods found
-        self._test_clock: _Clock | None = None
+        self._test_clock: Clock | None = None
         self.started = time.monotonic()
 
     # -- lifecycle ------------------------------------------------------
@@ -285,7 +200,8 @@ class Sandbox:
 
     def _spawn(self) -> None:
         limits = {"memory": self.limits.memory_bytes, "file_size": self.limits.file_bytes,
-                  "open_files": self.limits.open_files, "core_file": 0}  # a crash dumps no core
+                  "open_files": self.limits.open_files, "core_file": 0,  # a crash dumps no core
+                  "cpu": self.limits.cpu_rlimit()}  # a backstop; the watchdog enforces each test's limit
         if self.fence.uid is not None:  # the process cap counts per user: only with a user of our own
             limits["processes"] = self.limits.processes
         if self.fence.mode == UNISOLATED:
@@ -293,7 +209,14 @@ class Sandbox:
         request = {"scratch": str(self.scratch.home), "mountpoint": str(self.scratch.mountpoint),
                    "log": str(self.scratch.log), "limits": limits, "fence": self.fence.to_json(),
                    "tmp_bytes": self.limits.tmp_bytes}
-        pid, sock = self.zygote.spawn(request)
+        cgroup = self._make_cgroup()
+        if cgroup is not None:
+            request["cgroup"] = cgroup.procs_files  # joined by its guard before the student is forked
+        try:
+            pid, sock = self.zygote.spawn(request)
+        except BaseException:
+            _discard(cgroup)
+            raise
         channel = Channel(sock, self.limits.max_message_bytes)
         try:
             sock.settimeout(30)
@@ -302,15 +225,37 @@ class Sandbox:
             sock.settimeout(None)
         except (OSError, ChannelClosed, DecodeError, MessageTooLarge) as exc:
             channel.close()
+            _discard(cgroup)
             raise IsolationFailed(f"the student process did not start ({exc})") from None
         if not hello.get("ok"):
             channel.close()
+            _discard(cgroup)
             raise IsolationFailed(f"the student process could not be fenced in: {hello.get('fence_error')}")
         self.generation += 1
         self.known_globals, self.known_methods = {}, set()
         student_pid = int(first["student_pid"])
-        self.process = _Process(pid, student_pid, channel, self.generation, _pidfds(pid, student_pid))
+        self.process = _Process(pid, student_pid, channel, self.generation, _pidfds(pid, student_pid), cgroup)
         self.warnings = [str(w)[:500] for w in hello.get("warnings", [])][:5]
+
+    def _make_cgroup(self) -> StudentCgroup | None:
+        """A new cgroup for the process tree about to start, or None (the reason
+        kept for the result) where this grader can make none."""
+        try:
+            cgroup = available().create(self.limits.total_memory_bytes, self.limits.processes)
+        except (CgroupUnavailable, OSError) as exc:
+            self.no_cgroup, self.cgroup_version = str(exc), None
+            return None
+        self.no_cgroup, self.cgroup_version = None, cgroup.version
+        return cgroup
+
+    def limits_in_force(self) -> str:
+        """One line for the result: which limits held its processes."""
+        if self.no_cgroup is None and self.cgroup_version is None:  # never started: what it would have had
+            try:
+                self.cgroup_version = available().version
+            except CgroupUnavailable as exc:
+                self.no_cgroup = str(exc)
+        return describe_limits(self.limits, self.fence.uid is not None, self.cgroup_version, self.no_cgroup)
 
     def _run_notebook(self) -> None:
         """Run every cell in order; a cell that hangs or kills the process is
@@ -359,14 +304,14 @@ class Sandbox:
             if not restart:
                 return
 
-    def _cell_clock(self, left: float) -> _Clock:
+    def _cell_clock(self, left: float) -> Clock:
         """A cell's limit: its own, within what is left of the notebook's budget,
         and short once the submission has kept hanging."""
         cpu = min(self.limits.cell_seconds, left)
         shortened = self.timeouts >= self.limits.timeouts_before_cap and cpu > self.limits.hung_seconds
         if shortened:
             cpu = self.limits.hung_seconds
-        return _Clock(cpu, min(Limits.wall_backstop(cpu), left), shortened=shortened)
+        return Clock(cpu, min(Limits.wall_backstop(cpu), left), shortened=shortened)
 
     def kill_generation(self, generation: int) -> None:
         process = self.process
@@ -378,7 +323,7 @@ class Sandbox:
         process, self.process = self.process, None
         if process is None:
             return
-        self.student_cpu += cpu_seconds(process.student_pid)  # what its code cost, for the benchmark
+        self.student_cpu += process.cpu_used()  # what its code cost, for the benchmark
         process.kill(group=self.fence.mode == UNISOLATED)
         if self.fence.mode == UNISOLATED and self.fence.uid is not None:
             kill_all_of(self.fence.uid)  # no PID namespace: whatever escaped runs as the student's user id
@@ -419,7 +364,7 @@ class Sandbox:
         if shortened:
             seconds = self.limits.hung_seconds
         self.ensure_started()
-        self._test_clock = _Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), shortened=shortened)
+        self._test_clock = Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), shortened=shortened)
         self.watchdog.arm(self.process, self._test_clock)
 
     def clear_time_limit(self) -> None:
@@ -438,14 +383,21 @@ class Sandbox:
             reply = process.channel.recv()
         except ChannelClosed:
             why = self.watchdog.expired.pop(process.generation, None)
+            memory = process.over_limit()
             how = None if why is not None else self._how_it_ended(process.pid)  # before killing what is left
             self.kill()
+            if memory is not None:
+                raise StudentCrashed(memory) from None
             if why is not None:
                 raise StudentTimeout(why) from None
             raise StudentCrashed(how) from None
         except (DecodeError, MessageTooLarge) as exc:
             self.kill()
             raise StudentCrashed(f"the notebook's process sent back something unreadable: {exc}") from None
+        memory = process.over_limit()
+        if memory is not None:  # a process of its tree was ended for memory: the whole tree ends
+            self.kill()
+            raise StudentCrashed(memory)
         if reply.get("ok") is True:
             return reply
         error = reply.get("error")
@@ -504,6 +456,13 @@ class Sandbox:
     def close(self) -> None:
         self.clear_time_limit()
         self.kill()
+        if self.fence.uid is not None:  # the next submission gets the same id: nothing of this one may be left
+            clear_user(self.fence.uid, shared_folders=self.fence.mode == UNISOLATED)
+
+
+def _discard(cgroup: StudentCgroup | None) -> None:
+    if cgroup is not None:
+        cgroup.remove()
 
 
 def _pidfds(*pids: int) -> tuple[int, ...]:

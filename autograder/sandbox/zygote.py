@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 
 from ..errors import ZygoteError
-from . import isolation
+from . import cgroups, isolation
 from .channel import Channel
 from .codec import dumps, loads
 from .isolation import NAMESPACES, Fence
@@ -132,7 +132,9 @@ def _become_student(template: _Template, request: dict, channel: Channel) -> Non
     os.dup2(log, 2)
     for name, value in request.get("limits", {}).items():
         if value is not None and name in RLIMITS:
-            resource.setrlimit(RLIMITS[name], (int(value), int(value)))
+            # CPU: SIGXCPU at the soft limit (reported as the CPU limit), SIGKILL a second later.
+            hard = int(value) + 1 if name == "cpu" else int(value)
+            resource.setrlimit(RLIMITS[name], (int(value), hard))
     if fence.uid is not None and as_root:
         isolation.drop_privileges(uid, gid)
     elif fence.mode == NAMESPACES:
@@ -193,6 +195,11 @@ def _outer(template: _Template, request: dict, child_end: socket.socket) -> None
     isolation.die_with_parent(signal.SIGTERM)
     channel = Channel(child_end)
     fence = Fence.from_json(request["fence"])
+    try:  # into the student's cgroup before the student exists: all it starts is counted there
+        cgroups.join(request.get("cgroup", []))
+    except OSError as exc:
+        channel.send({"ok": False, "fence_error": f"could not join the student's cgroup: {exc}"})
+        os._exit(0)
     if fence.mode == NAMESPACES:
         try:
             isolation.enter_namespaces(os.geteuid() == 0)
