@@ -51,6 +51,16 @@ class Assignment:
         """Modules whose files are not in this assignment's student filesystem at all."""
         return tuple(self._declared("DENIED_MODULES", ()))
 
+    @property
+    def program(self) -> tuple[str, ...]:
+        """Grade ids of the solution cells that make the reference program (see grading/units.py)."""
+        return tuple(self._declared("PROGRAM", ()))
+
+    @property
+    def units(self) -> dict[str, tuple[str, ...]]:
+        """The units a student writes: each unit's name and the global names it defines."""
+        return {name: tuple(names) for name, names in self._declared("UNITS", {}).items()}
+
     def concept_of(self, path: Path) -> Concept:
         for concept in self.concepts:
             if concept.file == Path(path).name:

@@ -28,6 +28,7 @@ from ..sandbox.errors import StudentCrashed, StudentError, StudentTimeout
 from ..sandbox.session import Remote, Sandbox, Student
 from .compare import assert_unchanged, show
 from .results import TestResult
+from .units import Units
 
 
 @dataclass
@@ -246,6 +247,12 @@ class GradingPlugin:
         box.set_time_limit(marker.args[0] if marker else box.limits.test_seconds)
         yield Student(box)
         box.clear_time_limit()
+
+    @pytest.fixture
+    def units(self, student: Student) -> Units:
+        """Views of the student process with some of the student's units and the reference for the rest."""
+        a = self.assignment
+        return Units(self.run.sandbox, a.name, a.program, a.units)
 
     @pytest.fixture
     def sandbox(self, student: Student) -> StudentProcess:

@@ -445,6 +445,15 @@ class Sandbox:
         where = ", ".join([f"{model._type}.forward/compute_loss/backward"] + [f"{t._type}.step" for t, _ in steps])
         self.request(message, where)
 
+    def units(self, key: str, reference: list[tuple[str, str]], units: list[str],
+              counted: tuple[str, ...] = ()) -> "Student":
+        """The student's `units` (global names) with the `reference` program for
+        everything else, in the student process (built once per key and run);
+        calls of the `counted` names are counted in its `_graded_calls`."""
+        self.request({"op": "units", "key": key, "reference": [list(c) for c in reference], "units": list(units),
+                      "counted": list(counted)}, "preparing the reference for the other units")
+        return Student(self, key)
+
     def put(self, value: Any) -> "Remote":
         """A copy of `value` that lives in the student process (to check it is not mutated)."""
         return self.request({"op": "put", "value": self.encode_args((value,), {})["args"][0]}, "storing an input")
@@ -573,22 +582,27 @@ class _RemoteMethod:
 
 
 class Student:
-    """The notebook's global names: `student.my_exp` is the student's `my_exp`."""
+    """The notebook's global names: `student.my_exp` is the student's `my_exp`.
+    With `space`, the names of a namespace built by `Sandbox.units`: the
+    student's code for some units, the reference for the rest."""
 
-    __slots__ = ("_sandbox",)
+    __slots__ = ("_sandbox", "_space")
 
-    def __init__(self, sandbox: Sandbox):
+    def __init__(self, sandbox: Sandbox, space: str | None = None):
         object.__setattr__(self, "_sandbox", sandbox)
+        object.__setattr__(self, "_space", space)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        sandbox = self._sandbox
-        known = sandbox.known_globals.get(name)
+        sandbox, space = self._sandbox, self._space
+        key = name if space is None else f"{space}:{name}"
+        known = sandbox.known_globals.get(key)
         if known is not None and sandbox.process is not None and known._generation == sandbox.process.generation:
             return known
-        value = sandbox.request({"op": "global", "name": name}, f"reading {name}")
+        message = {"op": "global", "name": name} if space is None else {"op": "global", "name": name, "space": space}
+        value = sandbox.request(message, f"reading {name}")
         if isinstance(value, Remote) and value._callable:
             value._type = name  # name it as the student wrote it, for messages
-            sandbox.known_globals[name] = value
+            sandbox.known_globals[key] = value
         return value

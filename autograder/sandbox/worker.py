@@ -16,6 +16,7 @@ from typing import Any
 
 from .channel import Channel, ChannelClosed
 from .codec import decode, encode, encode_tensor
+from .units import mixed_namespace
 
 MAX_TEXT = 4000
 OPERATORS = frozenset({"add", "sub", "mul", "truediv", "matmul", "pow", "neg"})
@@ -56,6 +57,7 @@ class Worker:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.objects: dict[int, Any] = {}
         self.handle_ids: dict[int, int] = {}
+        self.spaces: dict[str, dict[str, Any]] = {}  # namespaces mixing student units and the reference
 
     # -- handles -------------------------------------------------------
     def _handle_for(self, obj: Any) -> dict:
@@ -105,9 +107,19 @@ class Worker:
 
     def op_global(self, message: dict) -> Any:
         name = message["name"]
-        if name not in self.namespace:
+        space = self.namespace if message.get("space") is None else self.spaces[str(message["space"])]
+        if name not in space:
             raise NameError(f"name {name!r} is not defined in the notebook")
-        return self.namespace[name]
+        return space[name]
+
+    def op_units(self, message: dict) -> Any:
+        """Build (once per key) a namespace where the student's `units` meet the reference program."""
+        key = str(message["key"])
+        if key not in self.spaces:
+            reference = [(str(name), str(source)) for name, source in message["reference"]]
+            self.spaces[key] = mixed_namespace(self.namespace, reference, [str(n) for n in message["units"]],
+                                               tuple(str(n) for n in message.get("counted", ())))
+        return None
 
     def op_getattr(self, message: dict) -> Any:
         target = self._resolve(message["target"])

@@ -7,3 +7,12 @@ CONCEPTS = (
     Concept("fit", "test_fit.py", 8, "Recovering hidden w* and b*: SGD through your classes, and your train"),
 )
 TOTAL_POINTS = 44.5
+
+# Each unit is graded with the reference for the others (autograder/grading/units.py).
+PROGRAM = ("imports", "add_bias", "layers", "composition", "train")
+UNITS = {
+    "multiplication_weight": ("multiplication_weight",),
+    "my_exp": ("my_exp",),
+    "my_composition": ("my_composition",),
+    "train": ("train",),
+}

@@ -7,3 +7,14 @@ CONCEPTS = (
     Concept("fit", "test_fit.py", 21, "Recovering hidden p*, w* and b*"),
 )
 TOTAL_POINTS = 60
+
+# Each unit is graded with the reference for the others (autograder/grading/units.py).
+PROGRAM = ("imports", "backprop_layers", "my_cos", "fit_challenge1", "fit_challenge2")
+UNITS = {
+    "multiplication_weight": ("multiplication_weight",),
+    "my_exp": ("my_exp",),
+    "my_composition": ("my_composition",),
+    "my_cos": ("my_cos",),
+    "fit_challenge1": ("fit_challenge1",),
+    "fit_challenge2": ("fit_challenge2",),
+}

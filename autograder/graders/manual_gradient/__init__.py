@@ -8,3 +8,10 @@ CONCEPTS = (
     Concept("fits", "test_fits.py", 14, "Gradient descent four ways, the closed form, and a step size that converges"),
 )
 TOTAL_POINTS = 29
+
+# Each unit is graded with the reference for the others (autograder/grading/units.py).
+PROGRAM = ("imports", "make_differentiable", "accumulated_grads", "manual_gradient", "numpy_gd", "gradient_t",
+           "fit_autograd", "fit_nn", "fit_lstsq", "learning_rate_for")
+UNITS = {name: (name,) for name in ("make_differentiable", "accumulated_grads", "manual_gradient", "gradient",
+                                    "fit_numpy", "gradient_t", "fit_autograd", "fit_nn", "fit_lstsq",
+                                    "learning_rate_for")}
