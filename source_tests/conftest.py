@@ -2,12 +2,7 @@
 real notebooks through the real sandbox and hidden tests."""
 from __future__ import annotations
 
-import importlib
-import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Callable
 
@@ -19,10 +14,12 @@ from autograder.grading.runner import GradingContext, Submission, fence_for, gra
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.uids import UidLease
 from autograder.sandbox.zygote import Zygote
-from autograder.variants import DO_NOTHING, Variant, do_nothing, write_variant
+from autograder.variants import Variant, write_variant
+from autograder.variants.sweep import Sweep, run as sweep_run, student_ids
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "source-tests-secret"
+SWEEP_IDS = 3  # student ids per variant in CI's sample of the fairness sweep (benchmarks/sweep.py runs 20)
 
 
 def released(assignment: str) -> Path:
@@ -40,23 +37,6 @@ def base_name(test_name: str) -> str:
 
 def not_passed(result: SubmissionResult) -> list[str]:
     return [t.name for t in result.tests if t.outcome != "passed"]
-
-
-def _targets(target: str, test_name: str) -> bool:
-    """A variant's target names a test ('test_step') or one case ('test_fit[fit_nn]')."""
-    local = test_name.split("::")[-1]
-    return target in (local, base_name(test_name))
-
-
-def assert_bug_caught(result: SubmissionResult, variant: Variant) -> None:
-    """The bug loses the points of every test it targets, and only a bounded number of others."""
-    failing = not_passed(result)
-    missed = [t for t in variant.targets if not any(_targets(t, name) for name in failing)]
-    assert not missed, f"{variant.description}: {missed} still passed"
-    others = [n for n in failing if not any(_targets(t, n) for t in variant.targets)]
-    assert len(others) <= variant.max_other_failures, (
-        f"{variant.description}: {len(others)} untargeted tests failed: {others}")
-    assert 0 < result.score < result.max_score, (result.score, result.max_score)
 
 
 @pytest.fixture(scope="session")
@@ -114,30 +94,20 @@ def make_variant(tmp_path) -> Callable[[str, Variant], Path]:
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory) -> Callable[[str], dict[str, SubmissionResult]]:
-    """A whole class per assignment graded in one batch through the real CLI,
-    a grader process per CPU: the instructor's solution, the released stub,
-    the submissions that compute nothing, and every bug of the variant table
-    (a student each, named after it)."""
-    cache: dict[str, dict[str, SubmissionResult]] = {}
+def swept(tmp_path_factory) -> Callable[[str], Sweep]:
+    """The fairness sweep of an assignment on 3 student ids, graded in one batch through the real
+    CLI, a grader process per CPU: the instructor's solution, every correct way of the corpus, the
+    released stub, the submissions that compute nothing, and every bug of the variant table."""
+    cache: dict[str, Sweep] = {}
 
-    def get(assignment: str) -> dict[str, SubmissionResult]:
+    def get(assignment: str) -> Sweep:
         if assignment not in cache:
-            folder = tmp_path_factory.mktemp(f"class-{assignment}")
-            variants = [*(do_nothing(kind, solution(assignment)) for kind in DO_NOTHING),
-                        *importlib.import_module(f"autograder.variants.{assignment}").BUGS]
-            for variant in variants:
-                write_variant(variant, released(assignment), solution(assignment),
-                              folder / variant.name / f"{variant.name}.ipynb")
-            for name, notebook in (("solution", solution(assignment)), ("stub", released(assignment))):
-                (folder / name).mkdir()
-                shutil.copy2(notebook, folder / name / f"{name}.ipynb")
-            proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment,
-                                   *map(str, sorted(p for p in folder.iterdir() if p.is_dir())), "--json",
-                                   "--output", str(folder.parent / f"{folder.name}-out")],
-                                  env=dict(os.environ, AUTOGRADER_SECRET=SECRET), capture_output=True, text=True,
-                                  timeout=1800)
-            assert proc.returncode == 0, proc.stderr[-3000:]
-            cache[assignment] = {r["student"]: SubmissionResult.from_json(r) for r in json.loads(proc.stdout)}
+            cache[assignment] = sweep_run(assignment, SWEEP_IDS, SECRET, tmp_path_factory.mktemp(f"sweep-{assignment}"))
         return cache[assignment]
     return get
+
+
+@pytest.fixture(scope="session")
+def graded_class(swept) -> Callable[[str], dict[str, SubmissionResult]]:
+    """Each variant's result on the sweep's first student id, by variant name."""
+    return lambda assignment: {row.variant.name: row.results[student_ids(1)[0]] for row in swept(assignment).rows}
