@@ -24,7 +24,8 @@ from autograder.graders.challenge.test_fit import TOLERANCE, multistart_sgd  # n
 from autograder.graders.challenge_data import hidden_challenge1, hidden_challenge2, model_output  # noqa: E402
 from autograder.notebook import load_code_cells  # noqa: E402
 from autograder.sandbox.isolation import UNISOLATED, Fence  # noqa: E402
-from autograder.sandbox.session import Sandbox, Scratch, Student  # noqa: E402
+from autograder.sandbox.handles import Student
+from autograder.sandbox.session import Sandbox, Scratch  # noqa: E402
 from autograder.sandbox.zygote import Zygote  # noqa: E402
 from autograder.variants import solution_code  # noqa: E402
 

@@ -10,7 +10,8 @@ from autograder.graders.challenge.test_fit import TOLERANCE, multistart_sgd
 from autograder.graders.challenge_data import hidden_challenge1, hidden_challenge2, model_output
 from autograder.notebook import load_code_cells
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.session import Sandbox, Scratch, Student
+from autograder.sandbox.handles import Student
+from autograder.sandbox.session import Sandbox, Scratch
 from autograder.variants import solution_code
 from autograder.variants.challenge import LOOPS_FOREVER
 from conftest import solution

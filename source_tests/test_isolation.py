@@ -95,7 +95,7 @@ def test_os_exit_in_a_method_costs_the_tests_that_call_it(batch):
     result = batch["exits"]
     crashed = [t for t in result.tests if t.outcome == "failed"]
     assert crashed and all("exited with code 3" in t.message for t in crashed), [t.message for t in crashed]
-    assert {base_name(t.name) for t in crashed} >= {"test_step_without_parameter", "test_sgd_through_your_classes"}
+    assert {base_name(t.name) for t in crashed} >= {"test_step_without_parameter", "test_end_to_end"}
     assert next(t for t in result.tests if t.name == "test_layers::test_forward[my_exp-vector]").outcome == "passed"
 
 
@@ -110,7 +110,8 @@ def test_a_function_that_hangs_in_many_cells_still_lets_the_rest_run(templates, 
     notebook's budget: each run from the top has its own budget, the fourth
     hang is cut short, and the cells that work still define what they define."""
     from autograder.notebook import Cell
-    from autograder.sandbox.session import Sandbox, Scratch, Student
+    from autograder.sandbox.handles import Student
+    from autograder.sandbox.session import Sandbox, Scratch
 
     sources = ["def spin():\n    while True:\n        pass\n", "spin()", "spin()", "spin()", "spin()",
                "answer = 6 * 7\n"]

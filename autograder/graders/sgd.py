@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.grading.compare import as_number, assert_close, show
+from autograder.grading.compare import show
 from autograder.grading.plugin import StudentProcess
-from autograder.graders.layer_specs import Chain, build_chain, chain_reference, describe_chain
-from autograder.sandbox.session import Remote
+from autograder.graders.layer_specs import Chain, a_number, assert_values, build_chain, chain_reference, describe_chain
+from autograder.sandbox.handles import Remote
 
 PATH_STEPS = 20
 
@@ -59,5 +59,5 @@ def check_sgd_path(student, sandbox: StudentProcess, chain: Chain, xx, yy, rng: 
                f"learning rate {'per layer ' + show(np.array(rates)) if per_layer else format(rates, 'g')}")
     for index, ((spec, _), want) in enumerate(zip(chain, expected)):
         if spec.param:
-            got = as_number(getattr(layers[index], spec.param), f"layer {index} ({spec.name}) .{spec.param}")
-            assert_close(got, want, f"layer {index} ({spec.name}) .{spec.param} after the first SGD steps", context)
+            got = a_number(getattr(layers[index], spec.param), f"layer {index} ({spec.name}) .{spec.param}")
+            assert_values(got, want, f"layer {index} ({spec.name}) .{spec.param} after the first SGD steps", context)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..sandbox.codec import TensorArray
-from ..sandbox.session import Remote
+from ..sandbox.handles import Remote
 
 RTOL = 1e-6
 ATOL = 1e-9

@@ -25,7 +25,8 @@ from ..errors import GraderFailure
 from ..assignments import Assignment
 from ..notebook import NotebookError
 from ..sandbox.errors import StudentCrashed, StudentError, StudentTimeout
-from ..sandbox.session import Remote, Sandbox, Student
+from ..sandbox.handles import Remote, Student
+from ..sandbox.session import Sandbox
 from .compare import assert_unchanged, show
 from .results import TestResult
 from .units import Units

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .session import Sandbox, _Process
+    from .process import _Process
+    from .session import Sandbox
 
 GIB = 1024**3
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")

@@ -1,160 +1,32 @@
 """The grader's side of one submission: its notebook running in a student
 process, restarted after a crash or a timeout, reached through handles.
 
-`Sandbox` owns the process; `Student` exposes the notebook's globals
-(`student.my_exp()`); `Remote` stands for any object that stays in the
-student process (method calls, attribute reads and operators cross the pipe).
+`Sandbox` owns the process (process.py) and answers the handles' requests
+(handles.py: `Student`, `Remote`).
 """
 from __future__ import annotations
 
 import os
-import shutil
-import select
 import signal
-import subprocess
-import tempfile
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..notebook import Cell, NotebookError
 from .channel import Channel, ChannelClosed, MessageTooLarge
 from .codec import DecodeError, TensorArg, decode, encode, encode_tensor
 from .errors import StudentCrashed, StudentError, StudentTimeout
+from .handles import _METHOD, Remote, Student
 from .isolation import UNISOLATED, Fence, kill_all_of
 from .leftovers import clear_user
+from .process import CellReport, Scratch, _discard, _pidfds, _Process
 from .cgroups import CgroupUnavailable, StudentCgroup, available
-from .limits import GIB, Clock, Limits, Watchdog, cpu_seconds, describe_limits
+from .limits import Clock, Limits, Watchdog, describe_limits
 from .zygote import ZygoteClient
+
 
 class IsolationFailed(RuntimeError):
     """The student process could not be fenced in: nothing of the student ran.
     The grader's problem, not the student's: grading must stop."""
-
-
-@dataclass(frozen=True)
-class Scratch:
-    """A submission's temporary folder on the grader's side, private to the
-    grader: `home` (a copy of the submission's own files; a fenced student
-    process gets a copy of them in a home of its own, an unisolated one works
-    here), `mountpoint` (where its root filesystem is built) and the log of
-    what it printed (outside its reach)."""
-
-    root: Path
-
-    @classmethod
-    def make(cls) -> "Scratch":
-        scratch = cls(Path(tempfile.mkdtemp(prefix="autograder-")))  # mode 0700
-        scratch.home.mkdir()
-        scratch.mountpoint.mkdir()
-        return scratch
-
-    @property
-    def home(self) -> Path:
-        return self.root / "home"
-
-    @property
-    def mountpoint(self) -> Path:
-        return self.root / "root"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "output.log"
-
-    def open_to(self, uid: int | None) -> None:
-        """For an unisolated student process, which works in `home` itself:
-        reachable, and owned by its user id when it has one (again before
-        every start: the last run may have changed it)."""
-        os.chmod(self.root, 0o711)
-        os.chmod(self.home, 0o755, follow_symlinks=False)
-        if uid is not None:
-            for path in [self.home, *self.home.iterdir()]:
-                os.chown(path, uid, uid, follow_symlinks=False)
-
-    def remove(self) -> None:
-        """Delete it, whatever a student left in it (a tree too deep for
-        shutil's recursion, odd modes): a failure here never stops grading."""
-        try:
-            shutil.rmtree(self.root)
-        except (OSError, RecursionError):
-            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(self.root)], check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-@dataclass
-class CellReport:
-    cell: Cell
-    outcome: str  # "ok", "error", "timeout", "crashed", "skipped"
-    message: str = ""
-    traceback: str = ""
-    seconds: float = 0.0
-
-
-@dataclass
-class _Process:
-    pid: int  # the outer process (forked from the template), the student's guard
-    student_pid: int  # the student process itself, as the grader sees it
-    channel: Channel
-    generation: int
-    # Signals go through pidfds: a pid the template has reaped may already be another process's.
-    pidfds: tuple[int, ...] = ()
-    cgroup: StudentCgroup | None = None  # the group all its processes are in, where there is one
-
-    def cpu_used(self) -> float:
-        """CPU seconds its processes used: all that were ever in its cgroup,
-        or, without one, those alive now and the children they reaped."""
-        if self.cgroup is not None:
-            return self.cgroup.cpu_seconds()
-        return cpu_seconds(self.student_pid)
-
-    def over_limit(self) -> str | None:
-        """Why it must end, if the cgroup's memory cap already ended one of its processes."""
-        if self.cgroup is None or self.cgroup.memory_bytes is None or not self.cgroup.oom_kills():
-            return None
-        return (f"used more than its memory limit of {self.cgroup.memory_bytes / GIB:g} GiB for all of its "
-                "processes together (the kernel ended one of them)")
-
-    def kill(self, group: bool) -> None:
-        """SIGKILL the student and its guard (and, without a PID namespace, the
-        guard's process group while the guard still lives)."""
-        for fd in self.pidfds:
-            try:
-                signal.pidfd_send_signal(fd, signal.SIGKILL)
-            except OSError:
-                pass
-        if group:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if self.cgroup is not None:  # every process it started, wherever it went
-            self.cgroup.kill()
-
-    def wait_ended(self, seconds: float) -> bool:
-        """Wait until the guard and the student have exited (whoever reaps them:
-        the guard reaps the student when it exits by itself)."""
-        poller = select.poll()
-        for fd in self.pidfds:
-            poller.register(fd, select.POLLIN)
-        deadline = time.monotonic() + seconds
-        pending = set(self.pidfds)
-        while pending:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            for fd, _ in poller.poll(left * 1000):
-                pending.discard(fd)
-                poller.unregister(fd)
-        return True
-
-    def release(self) -> None:
-        for fd in self.pidfds:
-            os.close(fd)
-        self.pidfds = ()
-        self.channel.close()
-        if self.cgroup is not None:  # (kept: a removed group reads as empty; the watchdog may still look)
-            self.cgroup.remove()  # a group the kernel keeps busy is swept by the next grader
 
 
 class Sandbox:
@@ -469,140 +341,3 @@ class Sandbox:
             clear_user(self.fence.uid, shared_folders=self.fence.mode == UNISOLATED)
 
 
-def _discard(cgroup: StudentCgroup | None) -> None:
-    if cgroup is not None:
-        cgroup.remove()
-
-
-def _pidfds(*pids: int) -> tuple[int, ...]:
-    fds = []
-    for pid in pids:
-        try:
-            fds.append(os.pidfd_open(pid))
-        except OSError:  # already gone (and reaped): nothing to signal
-            pass
-    return tuple(fds)
-
-
-_METHOD = object()
-
-
-# Operators a handle forwards to the object it stands for (name in Python's `operator` module).
-_BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "matmul": "@", "pow": "**"}
-
-
-class Remote:
-    """An object in the student process; attribute reads, calls and
-    arithmetic operators cross the pipe."""
-
-    __slots__ = ("_sandbox", "_id", "_callable", "_type", "_generation", "_kind")
-
-    def __init__(self, sandbox: Sandbox, tag: dict, generation: int):
-        self._sandbox = sandbox
-        self._id = tag["$h"]
-        self._callable = bool(tag.get("$c"))
-        self._type = str(tag.get("$n", "object"))[:80]
-        self._generation = generation
-        kind = tag.get("$t")
-        self._kind = kind if type(kind) is int else ("object", self._id)  # its type, as the student process names it
-
-    def _tag(self) -> dict:
-        self._check_generation()
-        return {"$h": self._id}
-
-    def _check_generation(self) -> None:
-        process = self._sandbox.process
-        if process is None or process.generation != self._generation:
-            raise StudentCrashed("this object belonged to a run of the notebook that has since ended")
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        known = self._sandbox.known_methods
-        if (self._kind, name) in known:
-            self._check_generation()
-            return _RemoteMethod(self, name)
-        value = self._sandbox.request({"op": "getattr", "target": self._tag(), "name": name},
-                                      f"reading {self._type}.{name}")
-        if value is _METHOD:
-            known.add((self._kind, name))
-            return _RemoteMethod(self, name)
-        return value
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in Remote.__slots__:
-            object.__setattr__(self, name, value)
-            return
-        payload = self._sandbox.encode_args((value,), {})["args"][0]
-        self._sandbox.request({"op": "setattr", "target": self._tag(), "name": name, "value": payload},
-                              f"setting {self._type}.{name}")
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._sandbox.request({"op": "getitem", "target": self._tag(), "key": encode(key)},
-                                     f"indexing {self._type}")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        message = {"op": "call", "target": self._tag(), **self._sandbox.encode_args(args, kwargs)}
-        return self._sandbox.request(message, f"{self._type}()")
-
-    def _operator(self, name: str, *args: Any) -> Any:
-        message = {"op": "operator", "name": name, **self._sandbox.encode_args(args, {})}
-        symbol = _BINARY.get(name, "-" if name == "neg" else name)
-        return self._sandbox.request(message, f"{self._type} {symbol}")
-
-    def __add__(self, other): return self._operator("add", self, other)  # noqa: E704
-    def __radd__(self, other): return self._operator("add", other, self)  # noqa: E704
-    def __sub__(self, other): return self._operator("sub", self, other)  # noqa: E704
-    def __rsub__(self, other): return self._operator("sub", other, self)  # noqa: E704
-    def __mul__(self, other): return self._operator("mul", self, other)  # noqa: E704
-    def __rmul__(self, other): return self._operator("mul", other, self)  # noqa: E704
-    def __truediv__(self, other): return self._operator("truediv", self, other)  # noqa: E704
-    def __rtruediv__(self, other): return self._operator("truediv", other, self)  # noqa: E704
-    def __matmul__(self, other): return self._operator("matmul", self, other)  # noqa: E704
-    def __rmatmul__(self, other): return self._operator("matmul", other, self)  # noqa: E704
-    def __pow__(self, other): return self._operator("pow", self, other)  # noqa: E704
-    def __neg__(self): return self._operator("neg", self)  # noqa: E704
-
-    def __repr__(self) -> str:
-        return f"<student {self._type} object>"
-
-
-class _RemoteMethod:
-    __slots__ = ("owner", "name")
-
-    def __init__(self, owner: Remote, name: str):
-        self.owner = owner
-        self.name = name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        sandbox = self.owner._sandbox
-        message = {"op": "callmethod", "target": self.owner._tag(), "name": self.name,
-                   **sandbox.encode_args(args, kwargs)}
-        return sandbox.request(message, f"{self.owner._type}.{self.name}")
-
-
-class Student:
-    """The notebook's global names: `student.my_exp` is the student's `my_exp`.
-    With `space`, the names of a namespace built by `Sandbox.units`: the
-    student's code for some units, the reference for the rest."""
-
-    __slots__ = ("_sandbox", "_space")
-
-    def __init__(self, sandbox: Sandbox, space: str | None = None):
-        object.__setattr__(self, "_sandbox", sandbox)
-        object.__setattr__(self, "_space", space)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        sandbox, space = self._sandbox, self._space
-        key = name if space is None else f"{space}:{name}"
-        known = sandbox.known_globals.get(key)
-        if known is not None and sandbox.process is not None and known._generation == sandbox.process.generation:
-            return known
-        message = {"op": "global", "name": name} if space is None else {"op": "global", "name": name, "space": space}
-        value = sandbox.request(message, f"reading {name}")
-        if isinstance(value, Remote) and value._callable:
-            value._type = name  # name it as the student wrote it, for messages
-            sandbox.known_globals[key] = value
-        return value
