@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 from .assignments import Assignment, get_assignment
+from .grading.units import solutions_folder
 
 PACKAGE = Path(__file__).resolve().parent
 VENV = "/opt/autograder-venv"
@@ -60,6 +61,9 @@ def export_zip(assignment: Assignment, destination: Path) -> Path:
             relative = path.relative_to(PACKAGE.parent)
             if path.is_file() and "__pycache__" not in path.parts and "variants" not in relative.parts:
                 archive.write(path, str(relative))
+        # The reference solution: each unit is graded with the reference for the others (grading/units.py).
+        reference = solutions_folder() / assignment.name / assignment.notebook
+        archive.write(reference, f"solutions/{assignment.name}/{assignment.notebook}")
     return destination
 
 
