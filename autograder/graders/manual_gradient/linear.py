@@ -1,18 +1,15 @@
-"""Hidden linear-regression data and the reference gradient descent (float64, in the grader)."""
+"""The reference linear regression (float64, in the grader), and how the graders read
+what the student's functions return: values with any equivalent shape in the value
+tests, the notebook's exact types and shapes in the one contract test per function."""
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
+from autograder.grading.compare import as_numbers, kind_of, show
 from autograder.grading.reference import tensor
-
-
-def draw_problem(rng: np.random.Generator, n: int | None = None, d: int | None = None):
-    """x uniform in [0, 1)^(n, d) and y = x @ w* + b*, with hidden sizes and parameters."""
-    n = int(rng.integers(1, 51)) if n is None else n
-    d = int(rng.integers(1, 6)) if d is None else d
-    x = rng.random((n, d))
-    w_star, b_star = rng.uniform(-3, 3, d), float(rng.uniform(-2, 2))
-    return x, x @ w_star + b_star, w_star, b_star
+from autograder.sandbox.codec import TensorArray
 
 
 def summed_loss_grads(x, y, w, b) -> tuple[np.ndarray, np.ndarray]:
@@ -44,3 +41,75 @@ def as_torch_shapes(x, y, w, b):
     return x, np.asarray(y).reshape(-1, 1), np.asarray(w, dtype=float).reshape(-1, 1), np.full((1, 1), float(np.sum(b)))
 
 
+# Shapes a value test accepts as the same value: a column or a flat vector, a
+# number or a one-entry array. A row (1, d) is a transposed vector, not accepted.
+def vector_shapes(d: int) -> tuple[tuple[int, ...], ...]:
+    return ((d,), (d, 1)) if d > 1 else ((1,), (1, 1), ())
+
+
+NUMBER_SHAPES = ((), (1,), (1, 1))
+
+
+def pair(result: Any, function: str, names: str) -> tuple:
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise AssertionError(f"{function} should return the tuple ({names}), got {kind_of(result)}")
+    return result
+
+
+def value_of(value: Any, what: str, shapes: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """The values of a number, array or tensor of one of the `shapes`, flat, as float64."""
+    array = as_numbers(value, what)
+    if array.shape not in shapes:
+        wanted = " or ".join(str(s) for s in shapes)
+        transposed = " (a transposed vector)" if len(array.shape) == 2 and array.shape[0] == 1 else ""
+        raise AssertionError(f"{what} should have the shape {wanted}, got {kind_of(value)}{transposed}")
+    return array.reshape(-1)
+
+
+def contract_failure(what: str, asked: str, value: Any, right: bool) -> AssertionError:
+    """The message of a contract test: what the notebook asks for, what came back, and
+    whether the value itself is right (then only this contract test is lost)."""
+    verdict = "the value is right; " if right else ""
+    return AssertionError(f"{what}: {verdict}the notebook asks for {asked}, got {kind_of(value)}")
+
+
+def check_number(value: Any, expected: float, what: str) -> None:
+    """A Python float (or int, or a 0-d numpy array), as the notebook asks."""
+    plain = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (plain or (isinstance(value, np.ndarray) and not isinstance(value, TensorArray) and value.ndim == 0)):
+        raise contract_failure(what, "a number (a float)", value, _close(value, expected))
+
+
+def check_array(value: Any, expected: np.ndarray, what: str, tensor: bool) -> None:
+    """An array (a tensor when `tensor`) of exactly the shape of `expected`."""
+    noun = "a tensor" if tensor else "a numpy array"
+    ok = isinstance(value, np.ndarray) and isinstance(value, TensorArray) == tensor and value.shape == expected.shape
+    if not ok:
+        raise contract_failure(what, f"{noun} of shape {expected.shape}", value, _close(value, expected))
+
+
+def _close(value: Any, expected: Any) -> bool:
+    try:
+        got = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return got.size == np.size(expected) and bool(np.allclose(got.reshape(-1), np.reshape(expected, -1),
+                                                              rtol=1e-6, atol=1e-9))
+
+
+def computes_something(first: Any, second: Any, what: str) -> None:
+    """A contract test grades types, not values, but only of a function that computes: its
+    results on two different inputs are finite and differ (not NaN, not a constant)."""
+    try:
+        values = [np.asarray(v, dtype=np.float64) for v in (first, second)]
+    except (TypeError, ValueError):
+        return  # not numbers: the type checks that follow say so
+    if not all(np.all(np.isfinite(v)) for v in values):
+        raise AssertionError(f"{what} returned non-finite values ({show(values[0])}, {show(values[1])})")
+    if values[0].shape == values[1].shape and np.array_equal(values[0], values[1]):
+        raise AssertionError(f"{what} returned {show(values[0])} for two different inputs: it computes nothing")
+
+
+def describe(x: np.ndarray, **values: Any) -> str:
+    """The inputs of a case, for messages: x by its shape, the rest by value."""
+    return ", ".join([f"x of shape {x.shape}"] + [f"{k} = {show(v)}" for k, v in values.items()])
