@@ -9,6 +9,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from autograder.grading.compare import as_like, as_numbers, assert_close, kind_of, show
+
 
 @dataclass(frozen=True)
 class LayerSpec:
@@ -35,6 +37,52 @@ def like(x, value) -> float | np.ndarray:
     """A reference value as the student should return it: a number for a number, else an array."""
     value = np.asarray(value, dtype=np.float64)
     return float(value) if np.ndim(x) == 0 else value
+
+
+def _context(what: str, inputs: str) -> str:
+    return f"{what} for {inputs}" if inputs else what
+
+
+def assert_values(actual, expected, what: str, inputs: str = "") -> None:
+    """The values only: equivalent shapes are accepted (a 0-d array or an
+    array of one element for a number, an array whose shape differs only by
+    axes of size 1). The types are the contract tests' business."""
+    want = np.asarray(expected, dtype=np.float64)
+    got = as_numbers(actual, _context(what, inputs))
+    if got.size != want.size or np.squeeze(got).shape != np.squeeze(want).shape:
+        raise AssertionError(f"{_context(what, inputs)}: expected {show(want)}, got {kind_of(actual)}")
+    assert_close(float(got.reshape(())) if want.ndim == 0 else got.reshape(want.shape), expected, what, inputs)
+
+
+def summed(value, shape: tuple[int, ...], what: str) -> float:
+    """A gradient or loss on an array, given summed (a number) or per element
+    (like the array; equivalent shapes accepted), as the notebooks allow."""
+    array = as_numbers(value, what)
+    if array.size == 1:
+        return float(array.reshape(()))
+    if np.squeeze(array).shape != np.squeeze(np.zeros(shape)).shape:
+        raise AssertionError(f"{what} should be a number (the sum) or an array of shape {shape}, got {kind_of(value)}")
+    return float(np.sum(array))
+
+
+def a_number(value, what: str) -> float:
+    """A number, or an array of one element (the value tests accept both)."""
+    array = as_numbers(value, what)
+    if array.size != 1:
+        raise AssertionError(f"{what} should be a number, got {kind_of(value)}")
+    return float(array.reshape(()))
+
+
+def assert_contract(actual, expected, what: str, inputs: str = "") -> None:
+    """After the value was found right: the type the notebook asks for (a
+    number for a number, an array of the same shape for an array)."""
+    try:
+        as_like(actual, expected, what)
+    except AssertionError:
+        asked = (f"an array of shape {np.shape(expected)} (an array in gives an array of the same shape out)"
+                 if np.ndim(expected) else "a number (a number in gives a number out)")
+        raise AssertionError(f"{_context(what, inputs)}: the value is right; the notebook asks for {asked}, "
+                             f"got {kind_of(actual)}") from None
 
 
 def draw_parameter(rng: np.random.Generator) -> float:

@@ -111,4 +111,5 @@ class Units:
             blame = "no single one of your units explains it: with any one of them replaced by the reference's, " \
                     "it still fails"
         detail = f"{first}\n{first.traceback}".strip() if isinstance(first, StudentError) else str(first)
-        raise AssertionError(f"This test uses your {', '.join(names)} together; {blame}.\n{detail}") from None
+        used = ", ".join(names) if len(names) <= 4 else f"{len(names)} units"
+        raise AssertionError(f"This test uses your {used} together; {blame}.\n{detail}") from None

@@ -4,7 +4,7 @@ from autograder.grading.marks import Concept
 CONCEPTS = (
     Concept("layers", "test_layers.py", 16.5, "Your layers on their own: forward, backward, grad and step"),
     Concept("composition", "test_composition.py", 20, "my_composition: the loss, and chains of your layers"),
-    Concept("fit", "test_fit.py", 8, "Recovering hidden w* and b*: SGD through your classes, and your train"),
+    Concept("fit", "test_fit.py", 8, "Recovering hidden w* and b*: your train, and your units together"),
 )
 TOTAL_POINTS = 44.5
 

@@ -1,20 +1,25 @@
-"""Recovering hidden parameters of y = exp(w* cos(p* x) + b*): with the
-grader's own multi-start SGD through the student's classes, and with the
-student's fit_challenge1 and fit_challenge2 on data they have never seen."""
+"""Recovering hidden parameters of y = exp(w* cos(p* x) + b*): the student's
+fit_challenge1 and fit_challenge2 (each on the reference layers) on data
+they have never seen, their contracts, and one end-to-end test: the grader's
+multi-start SGD through all of the student's classes together."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from autograder.grading.compare import as_number
+from autograder.grading.compare import as_number, kind_of
 from autograder.grading.marks import points, time_limit, title
-from autograder.graders.challenge_data import XX, call_fit, hidden_challenge1, hidden_challenge2, model_output
+from autograder.graders.challenge_data import XX, fit_values, hidden_challenge1, hidden_challenge2, model_output
+from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_COS, MY_EXP, a_number
 from autograder.graders.recovery import assert_recovered
-from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_COS, MY_EXP
 from autograder.graders.sgd import check_sgd_path, run_sgd
 
 TOLERANCE = 0.01
 MAX_P = 100.0  # a larger |p| aliases on the sampling grid
+DRAWS = {"0": 1.0, "1": -1.0, "2": 1.0, "3": -1.0}  # the sign of w* in each draw: both, twice each
+DRAW_TITLES = {draw: f"draw {draw}, w* {'>' if sign > 0 else '<'} 0" for draw, sign in DRAWS.items()}
+TOGETHER = ("multiplication_weight", "my_exp", "my_composition", "my_cos")
+PARAMETERS = {"fit_challenge1": ("w", "b"), "fit_challenge2": ("p", "w", "b")}
 
 
 def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
@@ -29,7 +34,7 @@ def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
         model = student.my_composition(layers)
         steps = [(layers[0], rate / 15), (layers[1], rate), (layers[2], rate), (layers[3], rate), (layers[4], rate)]
         run_sgd(sandbox, model, XX, yy, rng.integers(len(XX), size=n_iter), steps, decay=decay)
-        found = {"p": as_number(layers[0].w, "p"), "w": as_number(layers[2].w, "w"), "b": as_number(layers[3].b, "b")}
+        found = {"p": a_number(layers[0].w, "p"), "w": a_number(layers[2].w, "w"), "b": a_number(layers[3].b, "b")}
         loss = np.mean((model_output(found["p"], found["w"], found["b"]) - yy) ** 2)
         return (loss if np.isfinite(loss) else np.inf), found
 
@@ -40,39 +45,84 @@ def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
     return {"p": abs(found["p"]), "w": found["w"], "b": found["b"]}
 
 
-@points(3)
-@time_limit(90)
-@title("multi-start SGD run by the grader through your classes recovers hidden p*, w* and b* (draw {draw})")
-@pytest.mark.parametrize("draw", [0, 1])
-def test_multistart_sgd_through_your_classes(student, sandbox, rng, draw):
-    truth = hidden_challenge2(rng)
+@points(4)
+@time_limit(300)
+@title("END-TO-END, the one test that uses your units together (multiplication_weight, my_cos, my_exp and "
+       "my_composition): the grader's multi-start SGD through your classes recovers hidden p*, w* and b*")
+def test_end_to_end(units, sandbox, rng):
+    truth = hidden_challenge2(rng, 1.0)
     yy = model_output(**truth)
     rate = 0.05 / np.mean(yy ** 2)
-    check_sgd_path(student, sandbox, [(MULTIPLICATION_WEIGHT, 1.0), (MY_COS, None), (MULTIPLICATION_WEIGHT, 0.5),
-                                      (ADD_BIAS, 1.5), (MY_EXP, None)], XX, yy, rng, [rate / 15] + [rate] * 4)
-    found = multistart_sgd(student, sandbox, rng, yy)
-    assert_recovered(found, truth, TOLERANCE,
-                     "the grader's multi-start SGD through your my_composition, multiplication_weight, "
-                     "my_cos, add_bias and my_exp")
+
+    def check(view):
+        check_sgd_path(view, sandbox, [(MULTIPLICATION_WEIGHT, 1.0), (MY_COS, None), (MULTIPLICATION_WEIGHT, 0.5),
+                                       (ADD_BIAS, 1.5), (MY_EXP, None)], XX, yy, rng, [rate / 15] + [rate] * 4)
+        assert_recovered(multistart_sgd(view, sandbox, rng, yy), truth, TOLERANCE,
+                         "the grader's multi-start SGD through your my_composition, multiplication_weight, "
+                         "my_cos, add_bias and my_exp")
+
+    units.joint(check, TOGETHER)
 
 
-@points(2)
+def _fit(units, name: str, yy: np.ndarray):
+    """The student's fit, with the reference layers, on XX and yy."""
+    return getattr(units(name), name)(XX, yy)
+
+
+def _is_number(value) -> bool:
+    try:
+        as_number(value, "")
+    except AssertionError:
+        return False
+    return True
+
+
+def _found(name: str, result) -> dict[str, float]:
+    found = fit_values(result, PARAMETERS[name], name)
+    if "p" in found:
+        if abs(found["p"]) > MAX_P:
+            raise AssertionError(f"{name} returned p = {found['p']:.5g}: |p| > {MAX_P:g} is not accepted")
+        found["p"] = abs(found["p"])  # cos(px) = cos(-px): either sign of p is the same model
+    return found
+
+
+@points(1.5)
 @time_limit(10)
-@title("fit_challenge1 recovers hidden w* and b* of exp(w* cos(x) + b*) (draw {draw})")
-@pytest.mark.parametrize("draw", [0, 1, 2])
-def test_fit_challenge1(student, sandbox, rng, draw):
-    truth = hidden_challenge1(rng)
-    found = call_fit(student, sandbox, "fit_challenge1", model_output(1.0, **truth), ("w", "b"))
-    assert_recovered(found, truth, TOLERANCE, "fit_challenge1 on new data")
+@title("fit_challenge1 (on the reference layers) recovers hidden w* and b* of exp(w* cos(x) + b*), "
+       "{draw}", draw=DRAW_TITLES)
+@pytest.mark.parametrize("draw", list(DRAWS))
+def test_fit_challenge1(units, rng, draw):
+    truth = hidden_challenge1(rng, DRAWS[draw])
+    result = _fit(units, "fit_challenge1", model_output(1.0, **truth))
+    assert_recovered(_found("fit_challenge1", result), truth, TOLERANCE, "fit_challenge1 on new data")
 
 
-@points(3)
+@points(2.5)
 @time_limit(60)
-@title("fit_challenge2 recovers hidden p*, w* and b* of exp(w* cos(p* x) + b*) (draw {draw})")
-@pytest.mark.parametrize("draw", [0, 1, 2])
-def test_fit_challenge2(student, sandbox, rng, draw):
-    truth = hidden_challenge2(rng)
-    found = call_fit(student, sandbox, "fit_challenge2", model_output(**truth), ("p", "w", "b"))
-    assert abs(found["p"]) <= MAX_P, f"fit_challenge2 returned p = {found['p']:.5g}: |p| > {MAX_P:g} is not accepted"
-    found["p"] = abs(found["p"])  # cos(px) = cos(-px)
-    assert_recovered(found, truth, TOLERANCE, "fit_challenge2 on new data")
+@title("fit_challenge2 (on the reference layers) recovers hidden p*, w* and b* of exp(w* cos(p* x) + b*), "
+       "{draw}", draw=DRAW_TITLES)
+@pytest.mark.parametrize("draw", list(DRAWS))
+def test_fit_challenge2(units, rng, draw):
+    truth = hidden_challenge2(rng, DRAWS[draw])
+    result = _fit(units, "fit_challenge2", model_output(**truth))
+    assert_recovered(_found("fit_challenge2", result), truth, TOLERANCE, "fit_challenge2 on new data")
+
+
+@points(0.5)
+@time_limit(60)
+@title("{name}: the notebook's contract: it returns a tuple of numbers and leaves xx and yy unchanged")
+@pytest.mark.parametrize("name", list(PARAMETERS))
+def test_fit_contract(units, sandbox, rng, name):
+    # The values must be right too (doing nothing earns nothing); a type
+    # slip with the right values is charged here only.
+    truth = hidden_challenge1(rng, 1.0) if name == "fit_challenge1" else hidden_challenge2(rng, -1.0)
+    given = sandbox.inputs(xx=XX, yy=model_output(1.0, **truth) if name == "fit_challenge1"
+                           else model_output(**truth))
+    result = getattr(units(name), name)(given.xx, given.yy)
+    given.check_unchanged(name)
+    assert_recovered(_found(name, result), truth, TOLERANCE, f"{name} on new data")
+    if not isinstance(result, tuple) or not all(_is_number(v) for v in result):
+        raise AssertionError(f"the values are right; the notebook asks for {name} to return the tuple "
+                             f"({', '.join(PARAMETERS[name])}) of numbers, got {kind_of(result)}"
+                             + (f" holding {sorted({type(v).__name__ for v in result})}"
+                                if isinstance(result, (tuple, list)) else ""))
