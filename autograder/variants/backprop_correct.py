@@ -8,7 +8,7 @@ the samples in another order than the notebook's `j = rng.integers(len(xx))` rul
 the hidden parameters (full recovery marks) and fails only the test that replays the notebook's
 exact run with its seed.
 
-REAL_BUGS are real students' notebooks that are wrong; their targets are left for the lead."""
+REAL_BUGS are real students' notebooks that are wrong: the sweep grades them with the bug tables."""
 from . import Variant
 
 # The hidden test that replays the notebook's exact run of `train` (its seed, its order of samples):
@@ -809,16 +809,23 @@ CORRECT: list[Variant] = [
 REAL_BUGS: list[Variant] = [
     Variant("real_abdessalam_eddib",
             cells=(("layers", ABDESSALAM_LAYERS), ("composition", ABDESSALAM_COMPOSITION), ("train", ABDESSALAM_TRAIN)),
+            targets=("test_backward_input_gradient", "test_contract", "test_train_replays_the_notebook_run"),
+            max_other_failures=0,
             description="real student (abdessalam-eddib/deep_learning_polytechnique, Module2/02_backprop.ipynb): "
                         "multiplication_weight.backward returns self.grad = grad * x as d loss / d x (should be "
                         "grad * w); my_exp, my_composition correct; train is their loop (another sample order)"),
     Variant("real_adrien_c_lopez",
             cells=(("layers", ADRIEN_LAYERS), ("composition", ADRIEN_COMPOSITION), ("train", ADRIEN_TRAIN)),
+            targets=("test_backward_input_gradient", "test_contract", "test_train_replays_the_notebook_run"),
+            max_other_failures=0,
             description="real student (adrien-c-lopez/notebooks, Module2/02_backprop.ipynb): "
                         "multiplication_weight.backward returns grad * self.x as d loss / d x (should be grad * w); "
                         "my_exp, my_composition correct; train is their loop (another sample order)"),
     Variant("real_jachi9_layers",
             cells=(("layers", JACHI_LAYERS),),
+            targets=("test_backward_input_gradient", "test_parameter_gradient", "test_parameter_gradient_on_array",
+                     "test_step_without_parameter", "test_contract", "test_end_to_end"),
+            max_other_failures=0,
             description="real student (Jachi9/cluster-guide, Module2/02_backprop.ipynb at fb77201, unfinished: "
                         "their my_composition and loop are empty, the reference's here): "
                         "multiplication_weight.backward stores grad as d loss / d w and returns grad as d loss / d x "

@@ -543,21 +543,23 @@ REAL_BUGS: list[Variant] = [
     Variant("real_adrien_c_lopez_layers",
             cells=(("backprop_layers", backprop_layers(ADRIEN_LAYERS, COMPOSITION_REDUCE)),
                    ("my_cos", COS_SAVES_DERIVATIVE)),
+            targets=("test_backward_input_gradient", "test_contract", "test_end_to_end"), max_other_failures=0,
             description="real student (adrien-c-lopez/notebooks, Module2/02_backprop.ipynb, who also wrote my_cos): "
                         "multiplication_weight.backward returns grad * self.x as d loss / d x (should be grad * w); "
                         "my_cos correct; the fits are the reference's"),
 ]
 
-# Correct in the student's own notebook, but only with their own layers: Gauss-Newton reads each
-# sample's Jacobian from per-element .grad arrays (LAYERS_PER_ELEMENT, which the notebook accepts).
-# Graded on the reference layers (which store the summed gradient), the same fit finds nothing.
-# Not in CORRECT: a finding for the lead (a fit test on the reference layers charges a student for
-# a layer convention the notebook allows).
+# Right in the student's own notebook, but only with their own layers: Gauss-Newton reads each
+# sample's Jacobian from per-element .grad arrays (LAYERS_PER_ELEMENT, which the backprop notebook
+# accepts). The fits are graded on the course's layers, and the challenge notebook says what their
+# .grad holds (multiplication_weight's summed, add_bias's as it came): a fit that needs its own
+# layers' convention breaks that clause and loses fit_challenge1's points, nothing else.
 COUPLED_TO_OWN_LAYERS: list[Variant] = [
     Variant("per_element_gauss_newton_coupled",
             cells=(("backprop_layers", backprop_layers(LAYERS_PER_ELEMENT, COMPOSITION_PER_ELEMENT)),
                    ("my_cos", COS_COPY), ("fit_challenge1", FIT1_GAUSS_NEWTON_PER_ELEMENT),
                    ("fit_challenge2", FIT2_FFT_GAUSS_NEWTON_PER_ELEMENT)),
+            targets=("test_fit_challenge1", "test_fit_contract"), max_other_failures=0,
             description="style per-element gradients; both fits Gauss-Newton with the Jacobian read from the "
                         "layers' per-element .grad (backpropagating ones over the whole data)"),
 ]

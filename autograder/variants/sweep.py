@@ -52,7 +52,13 @@ def correct_ways(assignment: str) -> list[Variant]:
 
 
 def bugs(assignment: str) -> list[Variant]:
-    return list(importlib.import_module(f"autograder.variants.{assignment}").BUGS)
+    """The bug table, then real students' wrong notebooks and other wrong ways kept beside the corpus."""
+    found = list(importlib.import_module(f"autograder.variants.{assignment}").BUGS)
+    try:
+        corpus = importlib.import_module(f"autograder.variants.{assignment}_correct")
+    except ModuleNotFoundError:
+        return found
+    return found + list(getattr(corpus, "REAL_BUGS", ())) + list(getattr(corpus, "COUPLED_TO_OWN_LAYERS", ()))
 
 
 def _local(test_name: str) -> str:

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from autograder.grading.compare import as_object
+from autograder.grading.compare import kind_of
 from autograder.grading.reference import tensor
+from autograder.sandbox.handles import Remote
 
 
 @dataclass(frozen=True)
@@ -71,33 +72,70 @@ OP_CASES = [
     OpCase("Cos", ((2, 3),), torch.cos),
     OpCase("Sin", ((2, 3),), torch.sin),
     OpCase("MatMul", ((3, 4), (4, 2)), torch.matmul, label="MatMul() on (3, 4) @ (4, 2)"),
-    OpCase("MatMul", ((2, 3, 4), (4, 5)), torch.matmul, label="MatMul() on a stack: (2, 3, 4) @ (4, 5)"),
+    OpCase("MatMul", ((2, 3, 4), (4, 5)), torch.matmul, label="MatMul() on a stack (2, 3, 4) @ (4, 5)"),
     OpCase("MatMul", ((3, 4), (2, 4, 5)), torch.matmul, label="MatMul() on (3, 4) @ a stack (2, 4, 5)"),
     OpCase("MatMul", ((2, 1, 3, 4), (5, 4, 2)), torch.matmul,
-           label="MatMul() with broadcast batch dimensions: (2, 1, 3, 4) @ (5, 4, 2)"),
+           label="MatMul() with broadcast batch dimensions (2, 1, 3, 4) @ (5, 4, 2)"),
     OpCase("Summation", ((2, 3, 4),), _sum(None), None, label="Summation() of all axes, on (2, 3, 4)"),
-    OpCase("Summation", ((2, 3, 4),), _sum((0, 1, 2)), (0, 1, 2)),
     OpCase("Summation", ((2, 3, 4),), _sum(2), 2, label="Summation(2) over the last axis, on (2, 3, 4)"),
     OpCase("Summation", ((2, 3, 4),), _sum(0), 0),
-    OpCase("Summation", ((3, 5),), _sum(1), 1),
+    OpCase("Summation", ((3, 3),), _sum(0), 0, label="Summation(0) on (3, 3), two axes of equal size"),
     OpCase("Summation", ((2, 3, 4),), _sum((0, 2)), (0, 2)),
+    OpCase("Summation", ((2, 3, 4),), _sum(-1), -1, label="Summation(-1) on (2, 3, 4), a negative axis"),
+    OpCase("Summation", ((2, 3, 4),), _sum((-3, -2)), (-3, -2),
+           label="Summation((-3, -2)) on (2, 3, 4), negative axes in a tuple"),
     OpCase("BroadcastTo", ((3,),), lambda a: torch.broadcast_to(a, (2, 3)), (2, 3),
-           label="BroadcastTo((2, 3)) of (3,): a new leading axis"),
+           label="BroadcastTo((2, 3)) of (3,), a new leading axis"),
     OpCase("BroadcastTo", ((3, 1),), lambda a: torch.broadcast_to(a, (3, 4)), (3, 4),
-           label="BroadcastTo((3, 4)) of (3, 1): an expanded axis"),
+           label="BroadcastTo((3, 4)) of (3, 1), an expanded axis"),
     OpCase("BroadcastTo", ((1, 3),), lambda a: torch.broadcast_to(a, (2, 4, 3)), (2, 4, 3),
-           label="BroadcastTo((2, 4, 3)) of (1, 3): a new axis and an expanded one"),
+           label="BroadcastTo((2, 4, 3)) of (1, 3), a new axis and an expanded one"),
+    OpCase("BroadcastTo", ((1, 1),), lambda a: torch.broadcast_to(a, (3, 3)), (3, 3),
+           label="BroadcastTo((3, 3)) of (1, 1), two expanded axes"),
+    OpCase("BroadcastTo", ((4,),), lambda a: torch.broadcast_to(a, (2, 3, 4)), (2, 3, 4),
+           label="BroadcastTo((2, 3, 4)) of (4,), two new leading axes"),
+    OpCase("BroadcastTo", ((3, 1, 4),), lambda a: torch.broadcast_to(a, (2, 3, 5, 4)), (2, 3, 5, 4),
+           label="BroadcastTo((2, 3, 5, 4)) of (3, 1, 4), a new axis and a size-1 axis in the middle"),
     OpCase("Reshape", ((2, 3, 4),), lambda a: a.reshape(6, 4), (6, 4)),
     OpCase("Reshape", ((6,),), lambda a: a.reshape(2, 3), (2, 3)),
     OpCase("Transpose", ((2, 3, 4),), _transpose(None), None, label="Transpose() of the last two axes, on (2, 3, 4)"),
-    OpCase("Transpose", ((3, 5),), _transpose(None), None, label="Transpose() on (3, 5)"),
     OpCase("Transpose", ((2, 3, 4),), _transpose((0, 2)), (0, 2)),
+    OpCase("Transpose", ((2, 3, 3),), _transpose((1, 2)), (1, 2),
+           label="Transpose((1, 2)) on (2, 3, 3), two axes of equal size"),
+]
+
+
+@dataclass(frozen=True)
+class SumToShapeCase:
+    """sum_to_shape(t, shape) of a t of shape `source`: the sum over the axes broadcasting added or expanded."""
+
+    source: tuple[int, ...]
+    shape: tuple[int, ...]
+    label: str
+
+    def __str__(self) -> str:
+        return f"sum_to_shape of {self.source} to {self.shape}, {self.label}"
+
+    def expected(self, value: np.ndarray) -> np.ndarray:
+        lead = len(self.source) - len(self.shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(self.shape)
+                                          if n == 1 and self.source[lead + i] != 1)
+        return value.sum(axis=axes).reshape(self.shape)
+
+
+SUM_TO_SHAPE_CASES = [
+    SumToShapeCase((2, 3, 4), (3, 4), "a new leading axis"),
+    SumToShapeCase((3, 4), (3, 1), "an expanded last axis"),
+    SumToShapeCase((2, 3, 3), (1, 3), "a new axis and an expanded one, of equal sizes"),
+    SumToShapeCase((2, 3, 5, 4), (3, 1, 4), "a new axis and a size-1 axis in the middle"),
 ]
 
 
 def value_of(t, what: str) -> Any:
     """The numpy value of one of the student's Tensors."""
-    return as_object(t, what).value
+    if not isinstance(t, Remote):
+        raise AssertionError(f"{what} should be a Tensor, got {kind_of(t)}")
+    return t.value
 
 
 def make(student, value: np.ndarray, requires_grad: bool = True):
@@ -105,146 +143,224 @@ def make(student, value: np.ndarray, requires_grad: bool = True):
 
 
 # -- random computation graphs ---------------------------------------------------
-UNARY = ("neg", "sin", "cos", "scale", "shift", "sum_back")
+# A graph is drawn as steps, each making one node of the graph's shape from the node before it
+# (and, for a binary step, any earlier node: reused nodes and diamonds). Every draw holds every
+# kind of step once at least, with its kind of parameter, so that every student meets the same
+# kinds of cases; hypothesis draws the order, the extra steps, the inputs and the values.
+SHAPES = ((2, 3), (3, 2), (3, 4), (4, 3))  # two distinct sizes >= 2: a transpose or an axis always matters
+UNARY = ("neg", "sin", "cos", "scale", "shift", "divide", "sum_int", "sum_tuple", "sum_all", "transpose",
+         "swap_axes", "matmul")
 BINARY = ("add", "mul", "sub")
-SHAPES = ((3,), (2, 3))
+REQUIRED = UNARY + BINARY
+PARAMS = {"scale": (-2.0, -0.7, 0.5, 1.5), "shift": (-1.5, -0.4, 0.6, 2.0), "divide": (-2.5, -0.8, 0.6, 1.6),
+          "sum_int": (0, 1, -1, -2), "sum_tuple": ((0, 1), (0,), (-1,), (0, -1), (-2, 1)),
+          "swap_axes": ((0, 1), (1, 0), (-1, -2))}
+GRAPH_OPS = ("Negate", "Sin", "Cos", "MulScalar", "AddScalar", "DivScalar", "EWiseAdd", "EWiseMul", "Summation",
+             "Reshape", "BroadcastTo", "Transpose", "MatMul")  # the ops every drawn graph uses
 
 
 @dataclass(frozen=True)
 class Graph:
-    """A program: `leaves` input tensors of `shape`, then steps (op, inputs,
-    parameter), each making one new node; the last node is the output."""
+    """A program: `leaves` input tensors of `shape`, then steps (kind, inputs, parameter), each making
+    one new node v{k}; the last node is the output."""
 
     leaves: int
     shape: tuple[int, ...]
-    steps: tuple[tuple[str, tuple[int, ...], float], ...]
+    steps: tuple[tuple[str, tuple[int, ...], Any], ...]
 
     def describe(self) -> str:
         parts = [f"v0..v{self.leaves - 1} leaves of shape {self.shape}" if self.leaves > 1
                  else f"v0 a leaf of shape {self.shape}"]
-        for k, (op, ins, param) in enumerate(self.steps, start=self.leaves):
-            a = f"v{ins[0]}"
-            text = {"neg": f"-{a}", "sin": f"sin({a})", "cos": f"cos({a})", "scale": f"{param:g} * {a}",
-                    "shift": f"{a} + {param:g}", "sum_back": f"broadcast_to(sum({a}, last axis))",
-                    "add": f"{a} + v{ins[-1]}", "mul": f"{a} * v{ins[-1]}", "sub": f"{a} - v{ins[-1]}"}[op]
+        for k, (kind, ins, param) in enumerate(self.steps, start=self.leaves):
+            a, b = f"v{ins[0]}", f"v{ins[-1]}"
+            text = {"neg": f"-{a}", "sin": f"sin({a})", "cos": f"cos({a})", "scale": f"{param} * {a}",
+                    "shift": f"{a} + {param}", "divide": f"{a} / {param}",
+                    "sum_int": f"broadcast_to(sum({a}, axes={param}) as {kept_shape(self.shape, param)})",
+                    "sum_tuple": f"broadcast_to(sum({a}, axes={param}) as {kept_shape(self.shape, param)})",
+                    "sum_all": f"broadcast_to(sum({a}) as {kept_shape(self.shape, None)})",
+                    "transpose": f"reshape(transpose({a}), {self.shape})",
+                    "swap_axes": f"reshape(transpose({a}, {param}), {self.shape})",
+                    "matmul": f"{a} @ w{k} (w{k} a leaf of shape {matrix_shape(self.shape)})",
+                    "add": f"{a} + {b}", "mul": f"{a} * {b}", "sub": f"{a} - {b}"}[kind]
             parts.append(f"v{k} = {text}")
-        return "; ".join(parts) + f"; the output is v{self.node_count - 1}"
-
-    @property
-    def node_count(self) -> int:
-        return self.leaves + len(self.steps)
-
-    def pruned(self) -> "Graph":
-        """The same graph without the steps the output does not depend on (so
-        that a shrunk failing example shows only what matters)."""
-        needed, todo = set(), [self.node_count - 1]
-        while todo:
-            node = todo.pop()
-            if node not in needed:
-                needed.add(node)
-                if node >= self.leaves:
-                    todo.extend(self.steps[node - self.leaves][1])
-        kept = [k for k in range(self.leaves, self.node_count) if k in needed]
-        index = {k: k for k in range(self.leaves)} | {k: self.leaves + i for i, k in enumerate(kept)}
-        steps = tuple((op, tuple(index[i] for i in ins), param)
-                      for op, ins, param in (self.steps[k - self.leaves] for k in kept))
-        return Graph(self.leaves, self.shape, steps)
+        return "; ".join(parts) + f"; the output is v{self.leaves + len(self.steps) - 1}"
 
     def seed(self, base: int) -> int:
         return zlib.crc32(repr((base, self)).encode())
 
 
+def kept_shape(shape: tuple[int, ...], axes) -> tuple[int, ...]:
+    """`shape` with the summed `axes` (None: all; negative ones count from the end) as axes of size 1."""
+    summed = range(len(shape)) if axes is None else [a % len(shape) for a in np.atleast_1d(axes)]
+    return tuple(1 if i in summed else n for i, n in enumerate(shape))
+
+
+def matrix_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    return (shape[-1], shape[-1])
+
+
 @st.composite
-def graphs(draw, max_steps: int = 12) -> Graph:
+def graphs(draw, max_extra: int = 6) -> Graph:
+    """Every kind of step once (in a drawn order) and up to `max_extra` more; each step's first input
+    is the node before it, so every step reaches the output."""
     leaves = draw(st.integers(1, 3))
     shape = draw(st.sampled_from(SHAPES))
+    extra = draw(st.lists(st.sampled_from(REQUIRED), max_size=max_extra))
     steps = []
-    for _ in range(draw(st.integers(1, max_steps))):
+    for kind in draw(st.permutations(REQUIRED + tuple(extra))):
         count = leaves + len(steps)
-        op = draw(st.sampled_from(UNARY + BINARY))
-        first = draw(st.integers(0, count - 1))
-        inputs = (first, draw(st.integers(0, count - 1))) if op in BINARY else (first,)
-        param = draw(st.sampled_from([0.5, -1.5, 2.0])) if op in ("scale", "shift") else 0.0
-        steps.append((op, inputs, param))
-    return Graph(leaves, shape, tuple(steps)).pruned()
+        inputs = (count - 1, draw(st.integers(0, count - 1))) if kind in BINARY else (count - 1,)
+        param = draw(st.sampled_from(PARAMS[kind])) if kind in PARAMS else None
+        steps.append((kind, inputs, param))
+    return Graph(leaves, shape, tuple(steps))
 
 
-def _apply_torch(op: str, args: list, param: float, shape) -> torch.Tensor:
-    a = args[0]
-    if op == "sum_back":
-        return torch.broadcast_to(a.sum(dim=-1, keepdim=True), shape)
-    return {"neg": lambda: -a, "sin": lambda: torch.sin(a), "cos": lambda: torch.cos(a),
-            "scale": lambda: a * param, "shift": lambda: a + param, "add": lambda: a + args[-1],
-            "mul": lambda: a * args[-1], "sub": lambda: a - args[-1]}[op]()
+@st.composite
+def rooted_graphs(draw) -> tuple[Graph, tuple[int, ...]]:
+    """A graph and the roots given to find_topo_sort: the output and one or two of its ancestors
+    (positions in the graph's program: every node from the last leaf on is one), in a drawn order."""
+    graph = draw(graphs(max_extra=3))
+    count = len(program(graph))
+    inner = draw(st.lists(st.integers(graph.leaves - 1, count - 2), min_size=1, max_size=2, unique=True))
+    return graph, tuple(draw(st.permutations([count - 1, *inner])))
 
 
-def torch_gradients(graph: Graph, leaves: list[np.ndarray], upstream: np.ndarray) -> list[np.ndarray | None]:
-    """d <upstream, output> / d leaf by torch.autograd (None for a leaf the output does not use)."""
-    nodes = [tensor(v, requires_grad=True) for v in leaves]
-    for op, ins, param in graph.steps:
-        nodes.append(_apply_torch(op, [nodes[i] for i in ins], param, graph.shape))
-    grads = torch.autograd.grad(nodes[-1], nodes[:graph.leaves], tensor(upstream), allow_unused=True)
-    return [None if g is None else g.numpy() for g in grads]
+@dataclass(frozen=True)
+class Node:
+    """One node of a graph's program: a leaf (op None) of `shape`, or an op on earlier nodes."""
+
+    op: str | None
+    param: Any
+    inputs: tuple[int, ...]
+    shape: tuple[int, ...]
+    step: int  # the graph's node v{step} this node makes, or is made for
+
+
+def program(graph: Graph) -> list[Node]:
+    """The graph as the ops it runs, one node each: what both the student's engine and torch build."""
+    shape = graph.shape
+    nodes = [Node(None, None, (), shape, k) for k in range(graph.leaves)]
+    positions = list(range(graph.leaves))  # the graph's node -> its position in the program
+
+    def add(k: int, op: str | None, param, *inputs: int, leaf_shape=shape) -> int:
+        nodes.append(Node(op, param, inputs, leaf_shape, k))
+        return len(nodes) - 1
+
+    for k, (kind, ins, param) in enumerate(graph.steps, start=graph.leaves):
+        a = positions[ins[0]]
+        if kind in ("sum_int", "sum_tuple", "sum_all"):
+            summed = add(k, "Summation", param, a)
+            last = add(k, "BroadcastTo", shape, add(k, "Reshape", kept_shape(shape, param), summed))
+        elif kind in ("transpose", "swap_axes"):
+            last = add(k, "Reshape", shape, add(k, "Transpose", param, a))
+        elif kind == "matmul":
+            last = add(k, "MatMul", None, a, add(k, None, None, leaf_shape=matrix_shape(shape)))
+        elif kind == "sub":
+            last = add(k, "EWiseAdd", None, a, add(k, "Negate", None, positions[ins[1]]))
+        elif kind in BINARY:
+            last = add(k, {"add": "EWiseAdd", "mul": "EWiseMul"}[kind], None, a, positions[ins[1]])
+        else:
+            last = add(k, {"neg": "Negate", "sin": "Sin", "cos": "Cos", "scale": "MulScalar", "shift": "AddScalar",
+                           "divide": "DivScalar"}[kind], param, a)
+        positions.append(last)
+    return nodes
+
+
+def node_names(graph: Graph, nodes: list[Node]) -> list[str]:
+    """How a message names each node of the program: v{k}, w{k}, or an op inside v{k}."""
+    last = {node.step: position for position, node in enumerate(nodes)}
+    names = []
+    for position, node in enumerate(nodes):
+        if node.op is None:
+            names.append(f"v{node.step}" if node.step < graph.leaves else f"w{node.step}")
+        elif last[node.step] == position:
+            names.append(f"v{node.step}")
+        else:
+            names.append(f"the {node.op} node inside v{node.step}")
+    return names
+
+
+def draw_values(graph: Graph, base_seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """A value for every leaf of the program (matrices scaled to keep values moderate) and an
+    upstream gradient, fixed for a given graph and test seed."""
+    rng = np.random.default_rng(graph.seed(base_seed))
+    values = [rng.uniform(-1.5, 1.5, node.shape) if node.step < graph.leaves
+              else rng.uniform(-1.5, 1.5, node.shape) / node.shape[0]
+              for node in program(graph) if node.op is None]
+    return values, rng.normal(0.0, 1.5, graph.shape)
+
+
+TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
+    "Negate": lambda p, a: -a, "Sin": lambda p, a: torch.sin(a), "Cos": lambda p, a: torch.cos(a),
+    "MulScalar": lambda p, a: a * p, "AddScalar": lambda p, a: a + p, "DivScalar": lambda p, a: a / p,
+    "EWiseAdd": lambda p, a, b: a + b, "EWiseMul": lambda p, a, b: a * b, "MatMul": lambda p, a, b: a @ b,
+    "Summation": lambda p, a: a.sum() if p is None else a.sum(dim=p),
+    "Reshape": lambda p, a: a.reshape(p), "BroadcastTo": lambda p, a: torch.broadcast_to(a, p),
+    "Transpose": lambda p, a: a.transpose(-1, -2) if p is None else a.transpose(*p),
+}
+
+
+def torch_adjoints(graph: Graph, leaves: list[np.ndarray], upstream: np.ndarray) -> list[np.ndarray | None]:
+    """The adjoint of every node of the program (d <upstream, output> / d node) by torch.autograd,
+    retain_grad on the inner nodes; None for a node the output does not depend on."""
+    values, built = iter(leaves), []
+    for node in program(graph):
+        if node.op is None:
+            built.append(tensor(next(values), requires_grad=True))
+        else:
+            built.append(TORCH_OPS[node.op](node.param, *[built[i] for i in node.inputs]))
+            built[-1].retain_grad()
+    built[-1].backward(tensor(upstream))
+    return [None if t.grad is None else t.grad.numpy() for t in built]
 
 
 @dataclass
 class StudentGraph:
-    """The same program built in the student's engine through the op classes.
-    `nodes` are the program's nodes; `created` is every node made, each with
-    the positions of its inputs in `created` (a step such as a - b makes two)."""
+    """The same program built through the op classes of a view of the student process: `created`
+    holds each node, `inputs` their inputs' positions."""
 
     student: Any
     graph: Graph
-    nodes: list = field(default_factory=list)
-    created: list = field(default_factory=list)  # (node, input positions)
+    created: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
     ops: dict = field(default_factory=dict)
 
-    def _apply(self, name: str, param, *inputs: int) -> int:
-        key = (name, param)
+    def _op(self, name: str, param):
+        key = (name, repr(param))
         if key not in self.ops:
             cls = getattr(self.student, name)
             self.ops[key] = cls() if param is None else cls(param)
-        self.created.append((self.ops[key](*[self.created[i][0] for i in inputs]), inputs))
-        return len(self.created) - 1
+        return self.ops[key]
 
     def build(self, leaves: list[np.ndarray]) -> "StudentGraph":
-        shape = self.graph.shape
-        for value in leaves:
-            self.created.append((make(self.student, value), ()))
-        positions = list(range(len(leaves)))  # program node -> position in `created`
-        for op, ins, param in self.graph.steps:
-            a = positions[ins[0]]
-            if op == "sum_back":
-                summed = self._apply("Summation", len(shape) - 1, a)
-                kept = self._apply("Reshape", shape[:-1] + (1,), summed)
-                position = self._apply("BroadcastTo", shape, kept)
-            elif op in BINARY:
-                b = positions[ins[1]]
-                if op == "sub":
-                    b = self._apply("Negate", None, b)
-                position = self._apply("EWiseAdd" if op in ("add", "sub") else "EWiseMul", None, a, b)
+        values = iter(leaves)
+        for node in program(self.graph):
+            if node.op is None:
+                self.created.append(make(self.student, next(values)))
             else:
-                name, arg = {"neg": ("Negate", None), "sin": ("Sin", None), "cos": ("Cos", None),
-                             "scale": ("MulScalar", param), "shift": ("AddScalar", param)}[op]
-                position = self._apply(name, arg, a)
-            positions.append(position)
-        self.nodes = [self.created[p][0] for p in positions]
+                self.created.append(self._op(node.op, node.param)(*[self.created[i] for i in node.inputs]))
+            self.inputs.append(node.inputs)
         return self
 
-    def reachable(self) -> set[int]:
-        """Positions in `created` that the output depends on."""
-        found, todo = set(), [len(self.created) - 1]
+    @property
+    def output(self):
+        return self.created[-1]
+
+    def reachable(self, roots: tuple[int, ...]) -> set[int]:
+        """Positions of the nodes the `roots` depend on (the roots included)."""
+        found, todo = set(), list(roots)
         while todo:
             position = todo.pop()
             if position not in found:
                 found.add(position)
-                todo.extend(self.created[position][1])
+                todo.extend(self.inputs[position])
         return found
 
 
-def draw_values(graph: Graph, base_seed: int) -> tuple[list[np.ndarray], np.ndarray]:
-    """Leaf values and an upstream gradient, fixed for a given graph and test seed."""
-    rng = np.random.default_rng(graph.seed(base_seed))
-    return ([rng.uniform(-1.5, 1.5, graph.shape) for _ in range(graph.leaves)],
-            rng.normal(0.0, 1.5, graph.shape))
-
+def grad_of(node, what: str):
+    """The .grad of one of the student's nodes: a Tensor after a backward pass."""
+    grad = node.grad
+    if grad is None:
+        raise AssertionError(f"{what} is None: compute_gradients should set .grad of every node of the graph "
+                             "(the leaves and the nodes inside it)")
+    return value_of(grad, what)
