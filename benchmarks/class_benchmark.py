@@ -50,7 +50,7 @@ from autograder.variants import Variant, fill_notebook, write_variant  # noqa: E
 SECRET = "benchmark-secret"
 # The graders' functions that compute references (torch.autograd, or closed forms checked against it).
 REFERENCES = {"vjp", "tensor", "chain_reference", "summed_loss_grads", "reference_descent", "simple_example_grads",
-              "torch_gradients", "reference_sgd", "course_sgd"}
+              "torch_adjoints", "reference_sgd", "course_sgd"}
 # Where a hanging or crashing submission goes wrong: (cell grade_id, code appended to it).
 BREAKS = {
     "backprop": ("layers", "my_exp.backward = lambda self, grad: {action}"),

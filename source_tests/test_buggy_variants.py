@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-import pytest
-
 from autograder.assignments import assignment_names
-
 
 
 def test_enough_bugs_per_assignment():

@@ -2,7 +2,6 @@
 oversized message, and student names on disk (fast)."""
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
