@@ -126,7 +126,8 @@ HOSTILE = [
                                                   "            __array__ = lambda s, *a, **k: np.zeros(1)\n"
                                                   "            __float__ = lambda s: 0.0\n"
                                                   "        return Liar()\n"),)),
-            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "should be an array"),
+            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed",
+                    "should be a number or an array of numbers"),
             "backward returns an object whose __eq__ is always true"),
     Hostile("array_and_float_subclasses", solution_plus("", ((EXP_BACKWARD,
             "        class Sub(np.ndarray):\n            def __eq__(s, o): return np.ones(np.shape(o), bool)\n"
@@ -138,8 +139,8 @@ HOSTILE = [
             "        import torch\n        torch.Tensor.__eq__ = lambda s, o: torch.tensor(True)\n"
             "        torch.Tensor.allclose = lambda s, *a, **k: True\n"
             "        return torch.zeros(np.shape(grad), dtype=torch.float64)\n"),)),
-            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "got a tensor"),
-            "a torch tensor with patched methods, holding wrong values (where an array is asked)"),
+            outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "got [0., 0."),
+            "a torch tensor with patched methods, holding wrong values (read as its values)"),
     Hostile("nan_and_inf", solution_plus("", ((EXP_BACKWARD, "        return grad * np.nan\n"),)),
             outcome("test_layers::test_backward_input_gradient[my_exp-vector]", "failed", "non-finite"), "NaN answers"),
     Hostile("returns_grader_inputs", solution_plus("", ((EXP_BACKWARD, "        return grad\n"),)),
@@ -275,6 +276,7 @@ def batch(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("adversarial")
     package = tmp / "pkg"
     shutil.copytree(REPO / "autograder", package / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "solutions", package / "solutions")  # the reference the units are graded beside
     course, out = tmp / "course", tmp / "out"
     listener = socket.create_server(("127.0.0.1", 0))  # what "phones_home" tries to reach
     listener.setblocking(False)

@@ -24,6 +24,7 @@ def grader_data():
 def _package_copy(tmp_path, break_it) -> dict:
     package = tmp_path / "pkg"
     shutil.copytree(REPO / "autograder", package / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "solutions", package / "solutions")  # the reference the units are graded beside
     break_it(package / "autograder" / "graders")
     return dict(os.environ, PYTHONPATH=str(package), AUTOGRADER_SECRET="grader-failures")
 
@@ -37,8 +38,9 @@ def _grade(tmp_path, env, *paths, jobs: int = 1) -> subprocess.CompletedProcess:
 def _fixture_that_raises(graders):
     checks = graders / "composition_checks.py"
     text = checks.read_text() + BROKEN_FIXTURE
-    checks.write_text(text.replace("def test_compute_loss_value(student, rng, shape):",
-                                   "def test_compute_loss_value(student, rng, shape, grader_data):"))
+    signature = "def test_compute_loss_value(units, rng, shape):"
+    assert signature in text, "the test this breaks has changed: update it here"
+    checks.write_text(text.replace(signature, "def test_compute_loss_value(units, rng, shape, grader_data):"))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
