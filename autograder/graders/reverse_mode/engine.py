@@ -287,7 +287,26 @@ def draw_values(graph: Graph, base_seed: int) -> tuple[list[np.ndarray], np.ndar
     values = [rng.uniform(-1.5, 1.5, node.shape) if node.step < graph.leaves
               else rng.uniform(-1.5, 1.5, node.shape) / node.shape[0]
               for node in program(graph) if node.op is None]
-    return values, rng.normal(0.0, 1.5, graph.shape)
+    return _moderate(graph, values), rng.normal(0.0, 1.5, graph.shape)
+
+
+MODERATE = 50.0  # largest |value| of any node: beyond it, sin and cos of a huge number differ with summation order
+
+
+def _moderate(graph: Graph, leaves: list[np.ndarray]) -> list[np.ndarray]:
+    """The leaves halved until no node of the program exceeds MODERATE, so that a correct engine
+    agrees with torch on every draw (chains of products can otherwise reach 1e10, where sin and
+    cos amplify round-off); the kinds of steps stay the same, only the values shrink."""
+    for _ in range(60):
+        values, built = iter(leaves), []
+        with torch.no_grad():
+            for node in program(graph):
+                built.append(tensor(next(values)) if node.op is None else
+                             TORCH_OPS[node.op](node.param, *[built[i] for i in node.inputs]))
+        if max(float(t.abs().max()) for t in built) <= MODERATE:
+            return leaves
+        leaves = [v / 2 for v in leaves]
+    return leaves
 
 
 TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
