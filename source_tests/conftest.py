@@ -15,19 +15,11 @@ from autograder.sandbox.limits import Limits
 from autograder.sandbox.uids import UidLease
 from autograder.sandbox.zygote import Zygote
 from autograder.variants import Variant, write_variant
-from autograder.variants.sweep import Sweep, run as sweep_run, student_ids
+from autograder.variants.sweep import Sweep, released, run as sweep_run, solution, student_ids
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "source-tests-secret"
 SWEEP_IDS = 3  # student ids per variant in CI's sample of the fairness sweep (benchmarks/sweep.py runs 20)
-
-
-def released(assignment: str) -> Path:
-    return REPO / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def solution(assignment: str) -> Path:
-    return REPO / "solutions" / assignment / f"{assignment}.ipynb"
 
 
 def base_name(test_name: str) -> str:

@@ -78,7 +78,6 @@ class Row:
     variant: Variant
     kind: str  # "solution", "correct", "zero" or "bug"
     scores: dict[str, float] = field(default_factory=dict)  # student id -> score
-    lost: dict[str, tuple[str, ...]] = field(default_factory=dict)  # student id -> tests not passed
     results: dict[str, SubmissionResult] = field(default_factory=dict)  # student id -> its result
     misses: list[str] = field(default_factory=list)  # what went against the expectation, per id
 
@@ -86,7 +85,6 @@ class Row:
         self.scores[student] = result.score
         self.results[student] = result
         failing = tuple(t.name for t in result.tests if t.outcome != "passed")
-        self.lost[student] = failing
         expected = self.variant.targets
         if self.kind in ("solution", "correct"):
             unexpected = [n for n in failing if not any(_targets(t, n) for t in expected)]
