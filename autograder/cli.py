@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import CannotRun, GraderFailure
+from .errors import CannotRun, GraderFailure, ReferenceFailed
 
 EXIT_CANNOT_RUN = 2
 EXIT_GRADER_FAILED = 3
@@ -17,6 +17,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     # The warm template starts (in Batch) before this process's heavy imports (pytest, torch).
     from .assignments import get_assignment
     from .grading.batch import Batch, BatchOptions
+    from .grading.calibration import CACHE_FOLDER
     from .grading.pool import default_jobs
     from .grading.progress import BatchProgress
     from .grading.results import grade_table
@@ -36,9 +37,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     store = ResultStore(out, assignment, secret)
     kept = {} if args.fresh else {s: r for s in submissions if (r := store.previous(s)) is not None}
     todo = [s for s in submissions if s not in kept]
-    jobs = max(1, min(args.jobs or default_jobs(), len(todo)))
+    jobs = max(1, min(args.jobs or default_jobs(), len(todo) + 1))  # the reference solution is graded too
     nbgrader = None if args.paths else NbgraderCourse(course_dir, assignment)  # its gradebook and feedback folder
-    with Batch(assignment, secret, BatchOptions(_limits(args), jobs, args.allow_unisolated)) as batch, \
+    options = BatchOptions(_limits(args), jobs, args.allow_unisolated, calibration_cache=course_dir / CACHE_FOLDER)
+    with Batch(assignment, secret, options) as batch, \
             BatchProgress(len(submissions), len(kept)) as progress:
         for result in kept.values():
             store.add(result)
@@ -78,7 +80,8 @@ def _warn(text: str | None) -> None:
 def _limits(args: argparse.Namespace):
     from .sandbox.limits import Limits
 
-    return Limits(max_test_seconds=args.max_test_seconds, submission_seconds=args.submission_seconds,
+    return Limits(floor_seconds=args.time_floor, factor=args.time_factor, test_seconds=args.test_seconds,
+                  max_test_seconds=args.max_test_seconds, submission_seconds=args.submission_seconds,
                   cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
                   memory_bytes=int(args.memory_gib * GIB), file_bytes=int(args.file_mib * 1024**2),
                   total_memory_bytes=int(args.total_memory_gib * GIB) if args.total_memory_gib > 0 else None,
@@ -182,12 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--output", help="where to write results (default: COURSE_DIR/reports/ASSIGNMENT)")
     grade.add_argument("--fresh", action="store_true",
                        help="grade everything again (default: keep results already on disk for unchanged notebooks)")
-    limits = grade.add_argument_group("limits on each student process")
+    limits = grade.add_argument_group(
+        "limits on each student process",
+        "Each test's and cell's CPU-time limit is max(floor, factor x the reference solution's CPU time there), "
+        "measured by grading the reference solution first (a fit's tests declare a larger factor).")
     defaults = _default_limits()
+    limits.add_argument("--time-floor", type=float, default=defaults["floor_seconds"],
+                        help="the smallest limit of a test or cell, in CPU seconds (default: %(default)g)")
+    limits.add_argument("--time-factor", type=float, default=defaults["factor"],
+                        help="each limit is this many times the reference solution's time (default: %(default)g)")
+    limits.add_argument("--test-seconds", type=float, default=None,
+                        help="one limit for every test instead of the calibrated ones")
+    limits.add_argument("--cell-seconds", type=float, default=None,
+                        help="one limit for every notebook cell instead of the calibrated ones")
     limits.add_argument("--max-test-seconds", type=float, default=None,
-                        help="cap on every test's own time limit (default: the tests' limits)")
+                        help="cap on every test's limit (default: none)")
     limits.add_argument("--submission-seconds", type=float, default=defaults["submission_seconds"])
-    limits.add_argument("--cell-seconds", type=float, default=defaults["cell_seconds"])
     limits.add_argument("--notebook-seconds", type=float, default=defaults["notebook_seconds"])
     limits.add_argument("--memory-gib", type=float, default=defaults["memory_bytes"] / GIB,
                         help="address space of each student process")
@@ -245,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     except CannotRun as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except ReferenceFailed as exc:
+        print(f"autograder: grading stopped: {exc}", file=sys.stderr)
+        return EXIT_GRADER_FAILED
     except GraderFailure as exc:
         print(f"autograder: grading stopped: {exc}\nFix the hidden tests, then run the same command again: "
               "what was graded before is kept.", file=sys.stderr)

@@ -31,3 +31,8 @@ class ZygoteError(CannotRun, RuntimeError):
 
 class GraderFailure(RuntimeError):
     """The hidden tests failed on their own side: no score may be given (exit 3)."""
+
+
+class ReferenceFailed(GraderFailure):
+    """The reference solution, graded first in every batch, did not get full
+    marks: the environment or the hidden tests are broken, nobody is graded (exit 3)."""

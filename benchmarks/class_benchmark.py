@@ -45,38 +45,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from autograder.assignments import assignment_names, get_assignment  # noqa: E402
-from autograder.variants import Variant, fill_notebook, write_variant  # noqa: E402
+from autograder.variants import write_variant  # noqa: E402
+from autograder.variants.timing import broken, released, solution  # noqa: E402
 
 SECRET = "benchmark-secret"
 # The graders' functions that compute references (torch.autograd, or closed forms checked against it).
 REFERENCES = {"vjp", "tensor", "chain_reference", "summed_loss_grads", "reference_descent", "simple_example_grads",
               "torch_adjoints", "reference_sgd", "course_sgd"}
-# Where a hanging or crashing submission goes wrong: (cell grade_id, code appended to it).
-BREAKS = {
-    "backprop": ("layers", "my_exp.backward = lambda self, grad: {action}"),
-    "challenge": ("my_cos", "my_cos.backward = lambda self, grad: {action}"),
-    "manual_gradient": ("numpy_gd", "gradient = lambda *args: {action}"),
-    "reverse_mode": ("ops_math", "Exp.gradient = lambda self, out_grad, node: {action}"),
-}
-ACTIONS = {"hang": "next(x for x in iter(int, 1) if x)", "crash": "__import__('os')._exit(3)"}  # hang: spins, allocates nothing
-
-
-def released(assignment: str) -> Path:
-    return REPO / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def solution(assignment: str) -> Path:
-    return REPO / "solutions" / assignment / f"{assignment}.ipynb"
-
-
-def broken(assignment: str, action: str) -> Variant:
-    """The solution with one student method that hangs (or ends the process)."""
-    import nbformat
-
-    grade_id, code = BREAKS[assignment]
-    solved = fill_notebook(nbformat.read(str(released(assignment)), 4), nbformat.read(str(solution(assignment)), 4))
-    source = next(c.source for c in solved.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    return Variant(action, cells=((grade_id, source + "\n" + code.format(action=ACTIONS[action]) + "\n"),))
 
 
 def build_class(assignment: str, students: int, folder: Path) -> list[tuple[str, str]]:

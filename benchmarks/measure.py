@@ -19,6 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from autograder.sandbox.budgets import Budget  # noqa: E402
 from autograder.assignments import assignment_names  # noqa: E402
 from autograder.graders.challenge.test_fit import TOLERANCE, multistart_sgd  # noqa: E402
 from autograder.graders.challenge_data import hidden_challenge1, hidden_challenge2, model_output  # noqa: E402
@@ -88,7 +89,7 @@ def main() -> None:
         for seed in range(args.sgd_draws):
             # The solution is ours: an unisolated process as this user is enough here.
             sandbox = Sandbox(zygote.client(), cells, scratch, Fence(UNISOLATED))
-            sandbox.set_time_limit(300)
+            sandbox.set_time_limit(Budget(300, "this measurement's own limit"))
             rng = np.random.default_rng(10_000 + seed)
             truth = hidden_challenge2(rng)
             ok += within(multistart_sgd(Student(sandbox), sandbox, rng, model_output(**truth)), truth)

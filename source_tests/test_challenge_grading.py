@@ -6,6 +6,7 @@ import numpy as np
 import nbformat
 import pytest
 
+from autograder.sandbox.budgets import Budget
 from autograder.graders.challenge.test_fit import DRAWS, TOLERANCE, multistart_sgd
 from autograder.graders.challenge_data import hidden_challenge1, hidden_challenge2, model_output
 from autograder.notebook import load_code_cells
@@ -65,7 +66,7 @@ def test_grader_multistart_sgd_recovers_draws_through_the_solution(templates, co
     sandbox = Sandbox(templates("challenge").client(), load_code_cells(solution("challenge")), scratch,
                       context("challenge").fence)
     try:
-        sandbox.set_time_limit(120)
+        sandbox.set_time_limit(Budget(120, "this test's own limit"))
         rng = np.random.default_rng(1000 + seed)
         truth = hidden_challenge2(rng, 1.0 if seed % 2 else -1.0)
         found = multistart_sgd(Student(sandbox), sandbox, rng, model_output(**truth))

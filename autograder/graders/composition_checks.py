@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import show
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, title
 from autograder.graders.layer_specs import (ADD_BIAS, LayerSpec, assert_contract, assert_values, build_chain,
                                              chain_reference, describe_chain, draw_chain, like, summed)
 
@@ -61,7 +61,6 @@ def _context(chain, x, target=None) -> str:
 
 
 @points(1)
-@time_limit(10)
 @title("my_composition.compute_loss: the squared error, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", ["scalar", "vector"])
 def test_compute_loss_value(units, rng, shape):
@@ -76,7 +75,6 @@ def test_compute_loss_value(units, rng, shape):
 
 
 @points(2)
-@time_limit(10)
 @title("my_composition: the gradient of the loss, 2 (y_est - y_target), starts backward, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", ["scalar", "vector"])
 def test_compute_loss_gradient(units, rng, shape):
@@ -93,7 +91,6 @@ def test_compute_loss_gradient(units, rng, shape):
 
 
 @points(1)
-@time_limit(10)
 @title("my_composition.forward through the reference layers {chain}")
 def test_forward_chain(units, rng, chain):
     view = units(UNIT)
@@ -105,7 +102,6 @@ def test_forward_chain(units, rng, chain):
 
 
 @points(2)
-@time_limit(10)
 @title("my_composition.backward: every layer's .grad, through the reference layers {chain}")
 def test_backward_parameter_gradients(units, rng, chain):
     view = units(UNIT)
@@ -122,7 +118,6 @@ def test_backward_parameter_gradients(units, rng, chain):
 
 
 @points(1)
-@time_limit(10)
 @title("my_composition.backward on a vector, through the reference layers {array_chain}")
 def test_backward_on_arrays(units, rng, array_chain):
     # The chain starts with an add_bias: its .grad is d loss / d x, element by element.
@@ -142,7 +137,6 @@ def test_backward_on_arrays(units, rng, array_chain):
 
 
 @points(1.5)
-@time_limit(10)
 @title("my_composition.step updates every layer, through the reference layers {step_chain}")
 def test_step_updates_every_layer(units, rng, step_chain):
     view = units(UNIT)
@@ -161,7 +155,6 @@ def test_step_updates_every_layer(units, rng, step_chain):
 
 
 @points(0.5)
-@time_limit(10)
 @title("my_composition: the notebook's contract: forward gives a number for a number and an array of the same "
        "shape for an array, compute_loss on numbers gives a number (through the reference layers {step_chain})")
 def test_composition_contract(units, rng, step_chain):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import ATOL, RTOL, as_numbers, show
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, title
 from autograder.grading.reference import vjp
 from autograder.graders.layer_specs import (LayerSpec, a_number, assert_contract, assert_values, draw_input,
                                              draw_parameter, draw_upstream, like, summed)
@@ -52,7 +52,6 @@ def _describe(spec, param, x, upstream=None):
 
 
 @points(1)
-@time_limit(10)
 @title("{spec}.forward, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", ["scalar", "vector"])
 def test_forward(units, rng, spec, shape):
@@ -62,7 +61,6 @@ def test_forward(units, rng, spec, shape):
 
 
 @points(1)
-@time_limit(10)
 @title("{spec}.backward: d loss / d x, on {shape}", shape=ON)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_backward_input_gradient(units, rng, spec, shape):
@@ -83,7 +81,6 @@ def _backpropagated(units, rng, spec, shape):
 
 
 @points(2)
-@time_limit(10)
 @title("{param_spec}.grad: d loss / d parameter, on a number")
 def test_parameter_gradient(units, rng, param_spec):
     spec = param_spec
@@ -93,7 +90,6 @@ def test_parameter_gradient(units, rng, param_spec):
 
 
 @points(1)
-@time_limit(10)
 @title("{param_spec}.grad: d loss / d parameter, on a vector")
 def test_parameter_gradient_on_array(units, rng, param_spec):
     spec = param_spec
@@ -106,7 +102,6 @@ def test_parameter_gradient_on_array(units, rng, param_spec):
 
 
 @points(1)
-@time_limit(10)
 @title("{param_spec}.step: parameter - learning_rate * your .grad")
 def test_step(units, rng, param_spec):
     # step is checked against the layer's own .grad, whatever backward stored:
@@ -126,7 +121,6 @@ def test_step(units, rng, param_spec):
 
 
 @points(0.5)
-@time_limit(10)
 @title("{free_spec}.step changes nothing (and forward and backward are right)")
 def test_step_without_parameter(units, rng, free_spec):
     # Doing nothing earns nothing: the layer must also compute the right values.
@@ -149,7 +143,6 @@ def _right(value, expected: float) -> bool:
 
 
 @points(1)
-@time_limit(10)
 @title("{spec}: the notebook's contract: a number in gives a number out, an array in gives an array of the same "
        "shape out, and the arrays received are left unchanged")
 def test_contract(units, sandbox, rng, spec):

@@ -6,11 +6,20 @@ process imports what grading needs while the template warms up, probes the
 fence (fail closed), then forks its grader processes (`--jobs`), which grade
 side by side; results are yielded one at a time, as each submission is
 graded.
+
+The reference solution is graded first, by the first worker, with the
+default limits (calibration.py): a result is yielded only once it has full
+marks, and its times scale the students' limits. With a calibration cached
+for this solution, these tests and this machine, the other workers start on
+the students at once (their results are held until the reference passes);
+without one, they wait for the reference's figures.
 """
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Iterator
 
 from ..errors import CannotGrade
@@ -21,7 +30,9 @@ from ..sandbox.uids import UidLease
 from ..sandbox.zygote import Zygote
 from ..submissions import Submission
 from .results import SubmissionResult
-from .pool import grade_pool
+from ..sandbox.budgets import Calibration
+from .calibration import CalibrationCache, calibration_of, check_reference, reference_submission
+from .pool import GraderPool
 from .runner import GradingContext, fence_for, probe_isolation, refuse_message, unisolated_warning
 
 
@@ -30,6 +41,8 @@ class BatchOptions:
     limits: Limits
     jobs: int = 1
     allow_unisolated: bool = False
+    calibration_cache: Path | None = None  # a folder where calibrations are kept between batches
+    calibration: Calibration | None = None  # one made elsewhere (Gradescope's, made at export)
 
 
 class Batch:
@@ -42,6 +55,7 @@ class Batch:
         self.leases: list[UidLease] = []
         self.zygote: Zygote | None = None
         self.contexts: list[GradingContext] = []
+        self.calibration: Calibration | None = None  # what the students' limits were scaled from, once known
 
     def __enter__(self) -> "Batch":
         # The template first: it imports numpy, matplotlib (and torch) while this process does its own imports.
@@ -80,5 +94,35 @@ class Batch:
         return warnings + [f"autograder: WARNING: {w}" for w in probe.warnings]
 
     def grade(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
-        """Each submission's result, as soon as it is graded (in no fixed order)."""
-        return grade_pool(self.contexts, self.zygote.clients[1:], submissions) if submissions else iter(())
+        """Each submission's result, as soon as it is graded (in no fixed order)
+        and the reference solution has full marks. Raises ReferenceFailed
+        (nothing yielded) when it has not."""
+        return self._grade(submissions) if submissions else iter(())
+
+    def _grade(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
+        cache = None if self.options.calibration_cache is None else \
+            CalibrationCache(self.options.calibration_cache, self.assignment)
+        calibration = self.options.calibration or (cache.load() if cache is not None else None)
+        reference = reference_submission(self.assignment)
+        queue, held, checked = deque(submissions), [], False
+        with GraderPool(self.contexts, self.zygote.clients[1:]) as pool:
+            pool.hand_out(0, reference, None)  # the default limits: it is what sets them
+            while True:
+                while calibration is not None and queue and pool.idle:
+                    pool.hand_out(pool.idle[0], queue.popleft(), calibration)
+                if not pool.busy:
+                    return
+                submission, result = pool.next_result()
+                if submission is reference:
+                    check_reference(self.assignment, result)
+                    measured = calibration_of(result)
+                    if cache is not None:
+                        cache.save(measured)
+                    calibration, checked = calibration or measured, True
+                    self.calibration = calibration
+                    yield from held
+                    held = []
+                elif checked:
+                    yield submission, result
+                else:
+                    held.append((submission, result))

@@ -1,4 +1,4 @@
-"""Test metadata that lives next to the test: points, time limits, a title
+"""Test metadata that lives next to the test: points, time factors, a title
 a student understands; and each assignment's declared concepts and totals."""
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ def points(value: float) -> pytest.MarkDecorator:
     return pytest.mark.points(value)
 
 
-def time_limit(seconds: float) -> pytest.MarkDecorator:
-    """CPU time the student's code may use during this test (a wall-clock
-    backstop, a few times longer, catches code that sleeps or waits)."""
-    if seconds <= 0:
-        raise ValueError("a time limit must be positive")
-    return pytest.mark.time_limit(seconds)
+def time_factor(factor: float) -> pytest.MarkDecorator:
+    """This test's CPU-time limit is `factor` times the reference solution's
+    time in it (at least the floor), for a test whose honest solutions vary
+    widely in speed, such as a fit; other tests get Limits.factor."""
+    if factor <= 0:
+        raise ValueError("a time factor must be positive")
+    return pytest.mark.time_factor(factor)
 
 
 def title(text: str, **words: dict) -> pytest.MarkDecorator:

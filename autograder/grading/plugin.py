@@ -39,6 +39,7 @@ class SubmissionRun:
     sandbox: Sandbox
     seed_material: str  # course secret | assignment | student
     results: dict[str, TestResult] = field(default_factory=dict)
+    test_cpu: dict[str, float] = field(default_factory=dict)  # test name -> the student's CPU seconds in it
 
 
 # In a test's body, these come from handling what the student's code returned
@@ -161,7 +162,8 @@ class GradingPlugin:
     # -- collection ------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(value): points a grader test is worth")
-        config.addinivalue_line("markers", "time_limit(seconds): CPU time for the student's code in this test")
+        config.addinivalue_line("markers", "time_factor(factor): this test's limit is factor x the reference "
+                                           "solution's CPU time in it (default: Limits.factor)")
         config.addinivalue_line("markers", "title(text): what the test checks, for the student")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -243,11 +245,12 @@ class GradingPlugin:
     # -- fixtures for grader tests -----------------------------------------
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest):
-        box = self.run.sandbox
-        marker = request.node.get_closest_marker("time_limit")
-        box.set_time_limit(marker.args[0] if marker else box.limits.test_seconds)
+        run, name = self.run, test_name(request.node)
+        box = run.sandbox
+        marker = request.node.get_closest_marker("time_factor")
+        box.set_time_limit(box.test_budget(name, marker.args[0] if marker else None))
         yield Student(box)
-        box.clear_time_limit()
+        run.test_cpu[name] = round(box.clear_time_limit(), 4)
 
     @pytest.fixture
     def units(self, student: Student) -> Units:

@@ -5,8 +5,9 @@ what grading needs (so it starts in milliseconds), has a user id of its own
 for its student processes and one line to the shared warm template, and runs
 one pytest session over the hidden tests for all the submissions it is
 handed. The coordinator hands out submissions one at a time, to whichever
-worker is free, and yields each result as it arrives, so that the caller
-writes it to disk before anything else happens. Results cross as JSON.
+worker is free, with the calibration to grade it with (batch.py decides),
+and takes each result as it arrives, so that the caller writes it to disk
+before anything else happens. Results cross as JSON.
 """
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ import selectors
 import signal
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import GraderFailure
 from ..sandbox.channel import Channel, ChannelClosed, MessageTooLarge
+from ..sandbox.budgets import Calibration
 from ..sandbox.codec import DecodeError, dumps
 from ..sandbox.isolation import die_with_parent
 from ..sandbox.zygote import ZygoteClient
@@ -53,6 +55,7 @@ def _result_message(result: SubmissionResult, limit: int) -> dict:
     that student's failure instead, so that it never stops the batch."""
     def message(result: SubmissionResult) -> dict:
         return {"result": result.to_json(), "timing": result.timing(),
+                "cpu": {"tests": result.test_cpu, "cells": result.cell_cpu},
                 "grader_errors": [t.name for t in result.grader_errors]}
 
     size = len(dumps(message(result)))
@@ -66,14 +69,17 @@ def _unreadable(submission: Submission, reason: str) -> SubmissionResult:
 
 
 def _serve(context: GradingContext, zygote: ZygoteClient, channel: Channel) -> None:
-    """A worker: grade what the coordinator sends until it says stop."""
+    """A worker: grade what the coordinator sends, with the calibration it
+    sends along, until it says stop."""
     def jobs():
         while True:
             message = channel.recv()
             if "submission" not in message:
                 return
             submission = _from_json(message["submission"])
-            result = yield from grade_one(context, zygote, submission)
+            calibration = message.get("calibration")
+            job = replace(context, calibration=None if calibration is None else Calibration.from_json(calibration))
+            result = yield from grade_one(job, zygote, submission)
             channel.send(_result_message(result, channel.max_message))
 
     try:
@@ -103,66 +109,80 @@ def _start_worker(context: GradingContext, zygote: ZygoteClient, others: list[so
     return pid, Channel(ours, skip_oversized=True)
 
 
-def grade_pool(contexts: list[GradingContext], zygotes: list[ZygoteClient],
-               submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
-    """Grade `submissions` with one worker per context (each with its own user
-    id and template client); yields (submission, result) as each finishes.
-    Raises GraderFailure when the hidden tests fail on their own side."""
-    gc.freeze()  # what was imported is never collected: workers' collections skip it
-    workers: dict[int, tuple[int, Channel]] = {}
-    selector = selectors.DefaultSelector()
-    try:
-        for index, (context, zygote) in enumerate(zip(contexts, zygotes)):
-            others = [zygotes[i].control for i in range(len(zygotes)) if i != index and zygotes[i].control]
-            others += [channel.sock for _, channel in workers.values()]
-            pid, channel = _start_worker(context, zygote, others)
-            workers[index] = (pid, channel)
-            selector.register(channel.sock, selectors.EVENT_READ, index)
-        queue = iter(submissions)
-        busy: dict[int, Submission] = {}
-        for index in list(workers):
-            _hand_out(workers[index][1], next(queue, None), index, busy)
-        while busy:
-            for key, _ in selector.select():
+class GraderPool:
+    """One worker per context (each with its own user id and template client).
+    `hand_out` gives an idle worker a submission and the calibration to grade
+    it with; `next_result` waits for any worker's result. Raises GraderFailure
+    when the hidden tests fail on their own side."""
+
+    def __init__(self, contexts: list[GradingContext], zygotes: list[ZygoteClient]):
+        gc.freeze()  # what was imported is never collected: workers' collections skip it
+        self.workers: list[tuple[int, Channel]] = []
+        self.busy: dict[int, Submission] = {}
+        self.selector = selectors.DefaultSelector()
+        try:
+            for index, (context, zygote) in enumerate(zip(contexts, zygotes)):
+                others = [zygotes[i].control for i in range(len(zygotes)) if i != index and zygotes[i].control]
+                others += [channel.sock for _, channel in self.workers]
+                pid, channel = _start_worker(context, zygote, others)
+                self.workers.append((pid, channel))
+                self.selector.register(channel.sock, selectors.EVENT_READ, index)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> "GraderPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def idle(self) -> list[int]:
+        return [index for index in range(len(self.workers)) if index not in self.busy]
+
+    def hand_out(self, index: int, submission: Submission, calibration: Calibration | None) -> None:
+        self.busy[index] = submission
+        self.workers[index][1].send({"submission": _to_json(submission),
+                                     "calibration": None if calibration is None else calibration.to_json()})
+
+    def next_result(self) -> tuple[Submission, SubmissionResult]:
+        """The next result any busy worker sends (call only while one is busy)."""
+        while True:
+            for key, _ in self.selector.select():
                 index = key.data
-                if index not in busy:  # told to stop: its session is ending
-                    selector.unregister(key.fileobj)
-                    continue
+                if index not in self.busy:  # nothing asked of it: it ended
+                    raise GraderFailure(f"grader process {index + 1} ended unexpectedly")
                 try:
-                    message = workers[index][1].recv()
+                    message = self.workers[index][1].recv()
                 except (MessageTooLarge, DecodeError) as exc:  # read past: the channel is still in step
                     message = {"unreadable": str(exc)}
                 except (ChannelClosed, OSError, ValueError):
                     raise GraderFailure(f"grader process {index + 1} ended unexpectedly while grading "
-                                        f"{busy[index].student!r}") from None
+                                        f"{self.busy[index].student!r}") from None
                 if "failure" in message:
                     raise GraderFailure(str(message["failure"]))
-                submission = busy.pop(index)
+                submission = self.busy.pop(index)
                 if "unreadable" in message:
-                    result = _unreadable(submission, message["unreadable"])
-                else:
-                    result = SubmissionResult.from_json(message["result"], **message["timing"])
+                    return submission, _unreadable(submission, message["unreadable"])
+                result = SubmissionResult.from_json(message["result"], **message["timing"])
+                cpu = message.get("cpu") or {}
+                result.test_cpu, result.cell_cpu = dict(cpu.get("tests", {})), dict(cpu.get("cells", {}))
                 for test in result.tests:
                     test.grader_error = test.name in message.get("grader_errors", [])
-                yield submission, result
-                _hand_out(workers[index][1], next(queue, None), index, busy)
-    finally:
-        for pid, channel in workers.values():
+                return submission, result
+
+    def close(self) -> None:
+        for pid, channel in self.workers:
             try:
                 channel.send({"stop": True})
             except (ChannelClosed, OSError):
                 pass
             channel.close()
-        for pid, _ in workers.values():
+        for pid, _ in self.workers:
             _end(pid)
-
-
-def _hand_out(channel: Channel, submission: Submission | None, index: int, busy: dict) -> None:
-    if submission is None:
-        channel.send({"stop": True})
-        return
-    busy[index] = submission
-    channel.send({"submission": _to_json(submission)})
+        self.workers = []
+        self.selector.close()
 
 
 def _end(pid: int, grace: float = 5.0) -> None:

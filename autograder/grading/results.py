@@ -46,6 +46,10 @@ class SubmissionResult:
     # CPU time its student processes used (the notebook's cells and the calls the tests made).
     seconds: float = 0.0
     student_seconds: float = 0.0
+    # The student's CPU seconds in each test (by name) and each cell (by grade id): what a
+    # calibration is made of when this is the reference solution's result (grading/calibration.py).
+    test_cpu: dict[str, float] = field(default_factory=dict)
+    cell_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -58,6 +62,10 @@ class SubmissionResult:
     @property
     def grader_errors(self) -> list[TestResult]:
         return [t for t in self.tests if t.grader_error]
+
+    @property
+    def full_marks(self) -> bool:
+        return bool(self.tests) and all(t.outcome == "passed" for t in self.tests)
 
     @property
     def limits_hit(self) -> list[str]:

@@ -17,6 +17,7 @@ from ..student_files import TooLarge, UnsafeFile, copy_student_file
 from ..timestamps import timestamp_problem
 from .caps import capped
 from ..sandbox.isolation import NAMESPACES, Fence
+from ..sandbox.budgets import Calibration, TimePolicy
 from ..sandbox.limits import Limits
 from ..sandbox.session import IsolationFailed, Sandbox, Scratch
 from ..sandbox.zygote import ZygoteClient
@@ -45,6 +46,11 @@ class GradingContext:
     secret: str
     fence: Fence
     limits: Limits = field(default_factory=Limits)
+    calibration: Calibration | None = None  # the reference solution's times: each limit's scale (budgets.py)
+
+    @property
+    def policy(self) -> TimePolicy:
+        return TimePolicy(self.limits, self.calibration)
 
 
 def course_secret(course_dir: Path) -> str:
@@ -107,14 +113,15 @@ def grade_one(context: GradingContext, zygote: ZygoteClient,
                 _copy_own_files(submission, scratch.home)
             except (UnsafeFile, OSError) as exc:  # refused, with the reason: 0 points, the batch goes on
                 load_error, cells, manual = str(exc), [], []
-        sandbox = Sandbox(zygote, cells, scratch, context.fence, context.limits, load_error)
-        tests = yield SubmissionRun(sandbox, f"{context.secret}|{context.assignment.name}|{submission.student}")
+        sandbox = Sandbox(zygote, cells, scratch, context.fence, context.limits, load_error, context.policy)
+        run = SubmissionRun(sandbox, f"{context.secret}|{context.assignment.name}|{submission.student}")
+        tests = yield run
     finally:
         scratch.remove()
     notes = _notes(sandbox, load_error, manual) + _timestamp_notes(submission)
     return capped(SubmissionResult(submission.student, str(submission.notebook), tests, notes,
                                    context.fence.describe(sandbox.limits_in_force()), time.monotonic() - started,
-                                   sandbox.student_cpu))
+                                   sandbox.student_cpu, run.test_cpu, sandbox.cell_cpu))
 
 
 def _timestamp_notes(submission: Submission) -> list[str]:

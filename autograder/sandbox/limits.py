@@ -19,15 +19,21 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 @dataclass
 class Limits:
-    test_seconds: float = 30.0  # default per test; a test's own time_limit mark wins
+    # Time limits on the student's CPU time: each cell's and test's is max(floor, factor x the reference
+    # solution's time there) (budgets.py); `test_seconds`/`cell_seconds`, when given, override it for all.
+    floor_seconds: float = 2.0
+    # Once a submission has hit a limit, its later cells and tests have this floor instead (they still get
+    # factor x the reference's time where that is more), and calls of the function that hit it stop here.
+    hung_floor_seconds: float = 0.5
+    # ... and its later cells (whose outcome is only a note, unless they define something) this factor.
+    hung_cell_factor: float = 5.0
+    factor: float = 20.0
+    test_seconds: float | None = None
+    cell_seconds: float | None = None
+    uncalibrated_seconds: float = 30.0  # where there is no calibration (the reference solution itself)
     max_test_seconds: float | None = None  # caps every test's limit (None: no cap)
     submission_seconds: float = 900.0  # wall clock: all of one submission's tests together
-    cell_seconds: float = 30.0
     notebook_seconds: float = 120.0  # wall clock: each run of the notebook from the top
-    # A submission that keeps hanging: after this many of its cells and tests ran out
-    # of time, the later ones get at most `hung_seconds` each.
-    timeouts_before_cap: int = 3
-    hung_seconds: float = 2.0
     memory_bytes: int | None = 8 * GIB  # address space of each student process (RLIMIT_AS)
     # Memory in use by all of a submission's processes together (its cgroup's
     # memory.max / memory.limit_in_bytes, swap off; None: no cap). Address space
@@ -76,12 +82,13 @@ def describe_limits(limits: Limits, own_uid: bool, cgroup_version: int | None, n
 
 @dataclass
 class Clock:
-    """A running limit: `cpu` seconds of the student's CPU time, within `wall` seconds."""
+    """A running limit: `cpu` seconds of the student's CPU time, within `wall`
+    seconds; `why` says where the limit comes from (budgets.Budget.why)."""
 
     cpu: float
     wall: float
+    why: str = ""
     started: float = field(default_factory=time.monotonic)
-    shortened: bool = False  # capped because the submission had already run out of time often
 
 
 def cpu_seconds(pid: int) -> float:
@@ -119,13 +126,19 @@ class Watchdog:
         self._thread: threading.Thread | None = None
         self.expired: dict[int, str] = {}  # generation -> why it was killed
 
-    def arm(self, process: _Process, clock: Clock) -> None:
+    def arm(self, process: _Process, clock: Clock, cpu_start: float | None = None) -> None:
+        """Watch `clock` on `process`, counting its CPU time from now (or from `cpu_start`)."""
         with self._lock:
-            self._armed = (process, clock, process.cpu_used())
+            self._armed = (process, clock, process.cpu_used() if cpu_start is None else cpu_start)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="sandbox-watchdog")
                 self._thread.start()
             self._lock.notify()
+
+    def armed_since(self) -> float | None:
+        """The CPU reading the running clock counts from (None: no clock is running)."""
+        with self._lock:
+            return None if self._armed is None else self._armed[2]
 
     def disarm(self) -> None:
         with self._lock:
@@ -145,16 +158,15 @@ class Watchdog:
                 if over:
                     why = over
                 elif used >= clock.cpu:
-                    why = f"did not finish within its time limit of {clock.cpu:g} s of CPU time"
+                    why = f"was stopped after {used:.1f} s of CPU time"
                     why += "" if process.cgroup is None else " (all of its processes together)"
+                    why += f"; {clock.why}" if clock.why else f"; its limit is {clock.cpu:g} s"
                 elif elapsed >= clock.wall:
                     why = (f"did not finish within its time limit of {clock.wall:g} s of wall-clock time (it used "
                            f"{used:.1f} s of CPU time: it was waiting, sleeping or stuck)")
                 else:
                     self._lock.wait(min(clock.wall - elapsed, max(clock.cpu - used, 0.02), 1.0))
                     continue
-                if clock.shortened and not over:
-                    why += " (shortened: this submission had already run out of time three times)"
                 self._armed = None
                 self.expired[generation] = why
                 self._sandbox.kill_generation(generation)

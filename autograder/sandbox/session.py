@@ -20,6 +20,7 @@ from .isolation import UNISOLATED, Fence, kill_all_of
 from .leftovers import clear_user
 from .process import CellReport, Scratch, _discard, _pidfds, _Process
 from .cgroups import CgroupUnavailable, StudentCgroup, available
+from .budgets import Budget, TimePolicy
 from .limits import Clock, Limits, Watchdog, describe_limits
 from .zygote import ZygoteClient
 
@@ -31,13 +32,14 @@ class IsolationFailed(RuntimeError):
 
 class Sandbox:
     def __init__(self, zygote: ZygoteClient, cells: list[Cell], scratch: Scratch, fence: Fence,
-                 limits: Limits | None = None, load_error: str | None = None):
+                 limits: Limits | None = None, load_error: str | None = None, policy: TimePolicy | None = None):
         self.zygote = zygote
         self.load_error = load_error
         self.fence = fence
         self.cells = cells
         self.scratch = scratch
         self.limits = limits or Limits()
+        self.policy = policy or TimePolicy(self.limits)
         self.cell_reports: list[CellReport] = []
         self.skipped: dict[int, str] = {}  # cell number -> why it is no longer run
         self.process: _Process | None = None
@@ -49,6 +51,11 @@ class Sandbox:
         self.cgroup_version: int | None = None  # or the version of the cgroups they have
         self.student_cpu = 0.0  # CPU seconds its processes used, as they end
         self.timeouts = 0  # cells and tests that ran out of time
+        # Functions (as the grader called them: "my_exp.backward") that ran out of time in a test:
+        # later calls of each are stopped at the floor, so one hang costs its own tests only.
+        self.hung: set[str] = set()
+        self.cell_cpu: dict[str, float] = {}  # grade id -> CPU seconds its last run used (for the calibration)
+        self._test_cpu_start = 0.0
         # What the current run of the notebook has shown, so that it is asked once:
         self.known_globals: dict[str, Remote] = {}  # its classes and functions, by name
         self.known_methods: set[tuple[Any, str]] = set()  # (type, name) of the methods found
@@ -154,16 +161,18 @@ class Sandbox:
                     reports.append(CellReport(cell, "skipped", f"not run: the notebook used up its {budget:g} s "
                                                                "of time before this cell"))
                     continue
-                t0 = time.monotonic()
-                self.watchdog.arm(self.process, self._cell_clock(left))
+                t0, cpu0 = time.monotonic(), self.cpu_total()
+                self.watchdog.arm(self.process, self._cell_clock(left, cell))
                 try:
                     self._exchange({"op": "cell", "name": cell.name, "source": cell.source})
                     reports.append(CellReport(cell, "ok", seconds=time.monotonic() - t0))
+                    if cell.grade_id:
+                        self.cell_cpu[cell.grade_id] = self.cpu_total() - cpu0
                 except StudentError as exc:
                     reports.append(CellReport(cell, "error", str(exc), exc.traceback, time.monotonic() - t0))
                 except StudentTimeout as exc:
                     self.timeouts += 1
-                    self.skipped[cell.number] = f"{exc}, so it was stopped and skipped"
+                    self.skipped[cell.number] = f"{exc}, and was skipped"
                     restart = True
                     break
                 except StudentCrashed as exc:
@@ -176,14 +185,16 @@ class Sandbox:
             if not restart:
                 return
 
-    def _cell_clock(self, left: float) -> Clock:
-        """A cell's limit: its own, within what is left of the notebook's budget,
-        and short once the submission has kept hanging."""
-        cpu = min(self.limits.cell_seconds, left)
-        shortened = self.timeouts >= self.limits.timeouts_before_cap and cpu > self.limits.hung_seconds
-        if shortened:
-            cpu = self.limits.hung_seconds
-        return Clock(cpu, min(Limits.wall_backstop(cpu), left), shortened=shortened)
+    def _cell_clock(self, left: float, cell: Cell) -> Clock:
+        """A cell's limit (budgets.py), within what is left of the notebook's budget."""
+        budget = self.policy.cell(cell.grade_id, hung=self.timeouts > 0)
+        cpu = min(budget.seconds, left)
+        return Clock(cpu, min(Limits.wall_backstop(cpu), left), budget.why)
+
+    def cpu_total(self) -> float:
+        """CPU seconds the student's processes used so far, ended ones included."""
+        process = self.process
+        return self.student_cpu + (0.0 if process is None else process.cpu_used())
 
     def kill_generation(self, generation: int) -> None:
         process = self.process
@@ -222,26 +233,42 @@ class Sandbox:
         return "the notebook's process ended unexpectedly"
 
     # -- time limits ----------------------------------------------------
-    def set_time_limit(self, seconds: float) -> None:
+    def set_time_limit(self, budget: Budget) -> None:
         """Start the clock of one test: once the student's code has used
-        `seconds` of CPU time, or a wall-clock backstop has passed, the
+        `budget.seconds` of CPU time, or a wall-clock backstop has passed, the
         student process is killed. The submission's whole budget caps it."""
         left = self.limits.submission_seconds - (time.monotonic() - self.started)
         if left <= 0:
             raise StudentTimeout(f"the submission used up its {self.limits.submission_seconds:g} s time budget "
                                  "before this test could run")
-        if self.limits.max_test_seconds is not None:
-            seconds = min(seconds, self.limits.max_test_seconds)
-        shortened = self.timeouts >= self.limits.timeouts_before_cap and seconds > self.limits.hung_seconds
-        if shortened:
-            seconds = self.limits.hung_seconds
+        seconds, why = budget.seconds, budget.why
+        if self.limits.max_test_seconds is not None and seconds > self.limits.max_test_seconds:
+            seconds, why = self.limits.max_test_seconds, f"the instructor's cap of {self.limits.max_test_seconds:g} s"
         self.ensure_started()
-        self._test_clock = Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), shortened=shortened)
+        self._test_cpu_start = self.cpu_total()
+        self._test_clock = Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), why)
         self.watchdog.arm(self.process, self._test_clock)
 
-    def clear_time_limit(self) -> None:
+    def test_budget(self, name: str, factor: float | None) -> Budget:
+        """Test `name`'s limit (budgets.py); `factor`: the test's own, if it declares one."""
+        return self.policy.test(name, factor, hung=self.timeouts > 0)
+
+    def clear_time_limit(self) -> float:
+        """Stop the test's clock; returns the CPU seconds the student's code used in the test."""
         self._test_clock = None
         self.watchdog.disarm()
+        return self.cpu_total() - self._test_cpu_start
+
+    def _floored(self, where: str) -> Clock | None:
+        """For a call of a function that already ran out of time in a test: a
+        clock stopping this call at the floor (None: the test's clock goes on)."""
+        clock = self._test_clock
+        if clock is None or where not in self.hung or self.process is None:
+            return None
+        budget = self.policy.hung(where)
+        if clock.cpu <= budget.seconds:
+            return None
+        return Clock(budget.seconds, Limits.wall_backstop(budget.seconds), budget.why)
 
     # -- requests -------------------------------------------------------
     def _exchange(self, message: dict | None) -> dict:
@@ -282,14 +309,22 @@ class Sandbox:
     def request(self, message: dict, where: str = "") -> Any:
         self.ensure_started()
         generation = self.process.generation
+        floored = self._floored(where)
+        test_clock, test_start = self._test_clock, self.watchdog.armed_since()
+        if floored is not None:
+            self.watchdog.arm(self.process, floored)
         try:
             reply = self._exchange(message)
         except StudentError as exc:
             raise StudentError(exc.kind, exc.message, exc.traceback, where) from None
         except StudentTimeout as exc:
-            if self._test_clock is not None:
+            if test_clock is not None:
                 self.timeouts += 1
+                self.hung.add(where)
             raise StudentTimeout(f"{where or 'your code'} {exc}") from None
+        finally:
+            if floored is not None and self.process is not None and self.process.generation == generation:
+                self.watchdog.arm(self.process, test_clock, test_start)  # the call returned: the test's clock goes on
         if reply.get("method"):
             return _METHOD
         try:

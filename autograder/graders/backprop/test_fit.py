@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import as_numbers, kind_of, show
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, title
 from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_EXP, a_number, assert_values
 from autograder.graders.recovery import assert_recovered, draw_away
 from autograder.graders.sgd import check_sgd_path
@@ -66,7 +66,6 @@ def _call(learning_rate: float, n_iter: int, seed: int) -> str:
 
 
 @points(2)
-@time_limit(60)
 @title("your train (on the reference layers and my_composition) recovers hidden w* and b*, {sign}",
        sign={"w_positive": "w* > 0", "w_negative": "w* < 0"})
 @pytest.mark.parametrize("sign", list(SIGNS))
@@ -81,7 +80,6 @@ def test_train_recovers_parameters(units, rng, sign):
 
 
 @points(1.5)
-@time_limit(60)
 @title("your train replays the notebook's run: j = rng.integers(len(xx)) at each iteration, with "
        "rng = np.random.default_rng(seed) (on the reference layers and my_composition)")
 def test_train_replays_the_notebook_run(units, rng):
@@ -101,7 +99,6 @@ def test_train_replays_the_notebook_run(units, rng):
 
 
 @points(0.5)
-@time_limit(60)
 @title("train: the notebook's contract: it returns a list of n_iter floats and leaves xx and yy unchanged "
        "(on the reference layers and my_composition)")
 def test_train_contract(units, sandbox, rng):
@@ -124,7 +121,6 @@ def test_train_contract(units, sandbox, rng):
 
 
 @points(2)
-@time_limit(120)
 @title("END-TO-END, the one test that uses your units together (multiplication_weight, my_exp, my_composition "
        "and train): the first SGD steps through your classes follow torch's, and your train on your classes "
        "recovers hidden w* and b*")

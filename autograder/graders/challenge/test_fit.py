@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import as_number, kind_of
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, time_factor, title
 from autograder.graders.challenge_data import XX, fit_values, hidden_challenge1, hidden_challenge2, model_output
 from autograder.graders.layer_specs import ADD_BIAS, MULTIPLICATION_WEIGHT, MY_COS, MY_EXP, a_number
 from autograder.graders.recovery import assert_recovered
@@ -46,7 +46,6 @@ def multistart_sgd(student, sandbox, rng, yy: np.ndarray) -> dict[str, float]:
 
 
 @points(4)
-@time_limit(300)
 @title("END-TO-END, the one test that uses your units together (multiplication_weight, my_cos, my_exp and "
        "my_composition): the grader's multi-start SGD through your classes recovers hidden p*, w* and b*")
 def test_end_to_end(units, sandbox, rng):
@@ -87,7 +86,6 @@ def _found(name: str, result) -> dict[str, float]:
 
 
 @points(1.5)
-@time_limit(10)
 @title("fit_challenge1 (on the reference layers) recovers hidden w* and b* of exp(w* cos(x) + b*), "
        "{draw}", draw=DRAW_TITLES)
 @pytest.mark.parametrize("draw", list(DRAWS))
@@ -98,7 +96,7 @@ def test_fit_challenge1(units, rng, draw):
 
 
 @points(2.5)
-@time_limit(60)
+@time_factor(50)
 @title("fit_challenge2 (on the reference layers) recovers hidden p*, w* and b* of exp(w* cos(p* x) + b*), "
        "{draw}", draw=DRAW_TITLES)
 @pytest.mark.parametrize("draw", list(DRAWS))
@@ -109,7 +107,7 @@ def test_fit_challenge2(units, rng, draw):
 
 
 @points(0.5)
-@time_limit(60)
+@time_factor(50)
 @title("{name}: the notebook's contract: it returns a tuple of numbers and leaves xx and yy unchanged")
 @pytest.mark.parametrize("name", list(PARAMETERS))
 def test_fit_contract(units, sandbox, rng, name):

@@ -8,14 +8,13 @@ import pytest
 import torch
 
 from autograder.grading.compare import assert_close, kind_of, show
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, title
 from autograder.grading.reference import tensor
 from autograder.graders.manual_gradient.draws import EXAMPLE_SHAPES, draw_example, draw_integers
 from autograder.graders.manual_gradient.linear import (NUMBER_SHAPES, check_number, computes_something, pair,
                                                        value_of)
 from autograder.sandbox.codec import TensorArg, TensorArray
 
-pytestmark = time_limit(10)
 
 
 def simple_example_grads(w: float, b: float, x, y_star) -> tuple[float, float]:

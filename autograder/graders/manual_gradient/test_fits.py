@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import as_number, as_object, assert_close, kind_of
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, time_factor, title
 from autograder.graders.manual_gradient.draws import (LEARNING_RATE_SIZES, LSTSQ_SIZES, RECOVERY_EPOCHS,
                                                       RECOVERY_SIZES, draw_problem, draw_replay, recovery_rate)
 from autograder.graders.manual_gradient.linear import (NUMBER_SHAPES, as_torch_shapes, check_array, describe,
@@ -18,7 +18,7 @@ from autograder.graders.manual_gradient.linear import (NUMBER_SHAPES, as_torch_s
 from autograder.graders.recovery import assert_recovered
 from autograder.sandbox.codec import TensorArg, TensorArray
 
-pytestmark = time_limit(30)
+pytestmark = time_factor(50)
 FITS = ["fit_numpy", "fit_autograd", "fit_nn"]
 
 

@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import assert_close, kind_of
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, title
 from autograder.graders.manual_gradient.draws import GRADIENT_SIZES, draw_point, draw_problem
 from autograder.graders.manual_gradient.linear import (NUMBER_SHAPES, as_torch_shapes, check_array, check_number,
                                                        describe, pair, summed_loss_grads, value_of, vector_shapes)
 from autograder.sandbox.codec import TensorArg
 
-pytestmark = time_limit(10)
 BIAS = {"float": "a float", "array": "an array of shape (1,)"}
 
 

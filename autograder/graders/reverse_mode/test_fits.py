@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.grading.compare import as_numbers, assert_close, kind_of, show
-from autograder.grading.marks import points, time_limit, title
+from autograder.grading.marks import points, time_factor, title
 from autograder.graders.challenge_data import XX, fit_values, hidden_challenge2, model_output
 from autograder.graders.recovery import assert_recovered, draw_away
 from autograder.graders.reverse_mode import UNITS
@@ -126,7 +126,7 @@ def run_fit_challenge(view, sandbox, truth: dict[str, float]):
 # --- fit_linear ---
 
 @points(1.5)
-@time_limit(30)
+@time_factor(50)
 @title("fit_linear (yours, with the reference engine) follows batch gradient descent step by step, "
        "losses included, inputs unchanged ({draw})")
 @pytest.mark.parametrize("draw", [0, 1])
@@ -135,7 +135,7 @@ def test_fit_linear(units, sandbox, rng, draw):
 
 
 @points(1)
-@time_limit(60)
+@time_factor(50)
 @title("fit_linear (yours, with the reference engine) recovers hidden parameters, 2000 epochs from zero ({draw})")
 @pytest.mark.parametrize("draw", [0, 1])
 def test_fit_linear_recovers_hidden_parameters(units, sandbox, rng, draw):
@@ -163,7 +163,7 @@ def _right(value_right: bool) -> str:
 
 
 @points(0.5)
-@time_limit(30)
+@time_factor(50)
 @title("fit_linear returns what the notebook asks: w and b as arrays of the shapes of w_init and b_init "
        "(b a number when b_init is one), the losses as a list of floats")
 def test_fit_linear_contract(units, sandbox, rng):
@@ -189,7 +189,7 @@ def test_fit_linear_contract(units, sandbox, rng):
 # --- fit_challenge ---
 
 @points(2)
-@time_limit(60)
+@time_factor(50)
 @title("fit_challenge (yours, with the reference engine) recovers hidden p*, w* and b* of "
        "exp(w* cos(p* x) + b*) ({draw})")
 @pytest.mark.parametrize("draw", [0, 1, 2])
@@ -201,7 +201,7 @@ def test_fit_challenge(units, sandbox, rng, draw):
 
 
 @points(0.5)
-@time_limit(60)
+@time_factor(50)
 @title("fit_challenge returns what the notebook asks: the tuple (p, w, b) of numbers")
 def test_fit_challenge_contract(units, sandbox, rng):
     truth = draw_challenge(rng, 0)
@@ -223,7 +223,7 @@ def test_fit_challenge_contract(units, sandbox, rng):
 # --- both fits call the engine ---
 
 @points(0.5)
-@time_limit(60)
+@time_factor(50)
 @title("{fit} (yours) computes its gradients with the engine: it calls compute_gradients (through backward)")
 @pytest.mark.parametrize("fit", ["fit_linear", "fit_challenge"])
 def test_fit_uses_the_engine(units, sandbox, rng, fit):
@@ -245,7 +245,7 @@ def test_fit_uses_the_engine(units, sandbox, rng, fit):
 # --- end to end: the student's units together ---
 
 @points(2)
-@time_limit(60)
+@time_factor(50)
 @title("End to end, your units together: fit_linear with your engine and your ops follows batch gradient descent")
 def test_fit_linear_with_your_engine(units, sandbox, rng):
     problem = draw_linear_replay(rng)
