@@ -3,7 +3,11 @@
 `autograder export-gradescope ASSIGNMENT` builds the autograder zip:
 `setup.sh` (installs the pinned dependencies into /opt/autograder-venv on
 Gradescope's Ubuntu image), `run_autograder`, the `autograder` package with
-its hidden graders, and the course secret. On Gradescope each submission runs
+its hidden graders, the course secret, and the reference solution's
+calibration (its CPU time per test and cell, measured at export, with a speed
+probe of the exporting machine; on Gradescope it is scaled by the probe there,
+and the reference is graded again beside the student, the batch's health
+check, before the grade is given). On Gradescope each submission runs
 as root in a container of its own, where namespaces may be refused; there,
 `run_autograder` grades unisolated, with the student process under a user id
 of its own that cannot read the hidden graders (the source folder is made
@@ -25,6 +29,10 @@ from pathlib import Path
 
 from .assignments import Assignment, get_assignment
 from .grading.units import solutions_folder
+from .sandbox.budgets import Calibration
+from .sandbox.limits import Limits
+
+CALIBRATION = "calibration.json"
 
 PACKAGE = Path(__file__).resolve().parent
 VENV = "/opt/autograder-venv"
@@ -49,14 +57,21 @@ exec "${{AUTOGRADER_PYTHON:-{venv}/bin/python}}" -m autograder.gradescope run {a
 """
 
 
-def export_zip(assignment: Assignment, destination: Path) -> Path:
-    """The autograder zip for Gradescope: setup.sh and run_autograder at its root."""
+def export_zip(assignment: Assignment, destination: Path, calibration: Calibration | None = None) -> Path:
+    """The autograder zip for Gradescope: setup.sh and run_autograder at its root,
+    and the reference solution's calibration made here (measured now unless
+    given) with this machine's speed probe, to scale it on Gradescope's."""
+    from .grading.calibration import speed_probe
+
+    calibration = calibration or measure_calibration(assignment)
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_text(archive, "setup.sh", SETUP.format(venv=VENV, packages=" ".join(f"'{p}'" for p in PINNED)))
         _add_text(archive, "run_autograder", RUN.format(venv=VENV, assignment=assignment.name))
         _add_text(archive, "autograder-secret.txt", secrets.token_hex(32) + "\n", mode=0o600)
+        _add_text(archive, CALIBRATION, json.dumps({"calibration": calibration.to_json(),
+                                                    "probe_seconds": speed_probe()}, indent=1), mode=0o600)
         for path in sorted(PACKAGE.rglob("*")):
             relative = path.relative_to(PACKAGE.parent)
             if path.is_file() and "__pycache__" not in path.parts and "variants" not in relative.parts:
@@ -65,6 +80,26 @@ def export_zip(assignment: Assignment, destination: Path) -> Path:
         reference = solutions_folder() / assignment.name / assignment.notebook
         archive.write(reference, f"solutions/{assignment.name}/{assignment.notebook}")
     return destination
+
+
+def measure_calibration(assignment: Assignment) -> Calibration:
+    """Grade the reference solution here, as a batch does first (our own code: unisolated is enough)."""
+    from .grading.batch import Batch, BatchOptions
+
+    with Batch(assignment, "export", BatchOptions(Limits(), 1, allow_unisolated=True)) as batch:
+        batch.start()
+        return batch.calibrate()
+
+
+def _zip_calibration(source: Path) -> Calibration | None:
+    """The zip's calibration, scaled by this machine's speed against the exporting machine's."""
+    from .grading.calibration import scaled_for_this_machine
+
+    try:
+        data = json.loads((source / CALIBRATION).read_text())
+        return scaled_for_this_machine(Calibration.from_json(data["calibration"]), float(data["probe_seconds"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # the reference, graded first, measures one
 
 
 def _add_text(archive: zipfile.ZipFile, name: str, text: str, mode: int = 0o755) -> None:
@@ -98,7 +133,6 @@ def run(assignment_name: str, root: Path) -> dict:
 def _grade(assignment: Assignment, root: Path) -> dict:
     from .errors import GraderFailure
     from .grading.batch import Batch, BatchOptions
-    from .sandbox.limits import Limits
     from .submissions import from_paths
 
     _make_private(root / "source")
@@ -110,7 +144,9 @@ def _grade(assignment: Assignment, root: Path) -> dict:
     student = _student(root)
     submission = type(submissions[0])(student, submissions[0].notebook)
     warnings = []
-    with Batch(assignment, secret, BatchOptions(Limits(), 1, allow_unisolated=True)) as batch:
+    # Two grader processes: the reference solution (the health check) is graded beside the student.
+    options = BatchOptions(Limits(), 2, allow_unisolated=True, calibration=_zip_calibration(root / "source"))
+    with Batch(assignment, secret, options) as batch:
         warnings += batch.start()
         [(_, result)] = list(batch.grade([submission]))
     if result.grader_errors:

@@ -93,6 +93,16 @@ class Batch:
                 raise CannotGrade(f"student processes cannot even be started unisolated: {probe.error}")
         return warnings + [f"autograder: WARNING: {w}" for w in probe.warnings]
 
+    def calibrate(self) -> Calibration:
+        """Grade the reference solution alone, as every batch does first, and
+        return its calibration (raises ReferenceFailed short of full marks)."""
+        reference = reference_submission(self.assignment)
+        with GraderPool(self.contexts[:1], self.zygote.clients[1:2]) as pool:
+            pool.hand_out(0, reference, None)
+            _, result = pool.next_result()
+        check_reference(self.assignment, result)
+        return calibration_of(result)
+
     def grade(self, submissions: list[Submission]) -> Iterator[tuple[Submission, SubmissionResult]]:
         """Each submission's result, as soon as it is graded (in no fixed order)
         and the reference solution has full marks. Raises ReferenceFailed
