@@ -29,6 +29,9 @@ class Cell:
     number: int  # position among all cells of the notebook, from 1
     source: str
     grade_id: str | None = None
+    # One of nbgrader's visible checks (a locked grade cell with no solution): it asserts and defines
+    # nothing the graders use, so it runs in the notebook's first run only (its outcome is feedback).
+    visible_check: bool = False
 
     @property
     def name(self) -> str:
@@ -162,7 +165,8 @@ def load_code_cells(path: Path, notebook: dict | None = None) -> list[Cell]:
         python = strip_magics(source)
         if python is None or not python.strip():
             continue
-        grade_id = (cell["metadata"].get("nbgrader") or {}).get("grade_id")
-        grade_id = str(grade_id)[:100] if grade_id is not None else None
-        cells.append(Cell(number, python, grade_id))
+        meta = cell["metadata"].get("nbgrader") or {}
+        grade_id = str(meta["grade_id"])[:100] if meta.get("grade_id") is not None else None
+        check = meta.get("grade") is True and meta.get("locked") is True and not meta.get("solution")
+        cells.append(Cell(number, python, grade_id, check))
     return cells

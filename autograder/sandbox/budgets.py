@@ -98,10 +98,12 @@ class TimePolicy:
             return self.limits.hung_floor_seconds, "the floor once this submission has run out of time somewhere"
         return self.limits.floor_seconds, "the floor"
 
-    def hung(self, function: str) -> Budget:
-        """The limit of a call of a function that already ran out of time in an earlier test."""
+    def hung(self, function: str, through: bool = False) -> Budget:
+        """The limit of a call of a function that already ran out of time in an
+        earlier test (`through`: of any call of a test using the unit it belongs to)."""
         seconds = self.limits.hung_floor_seconds
-        return Budget(seconds, f"{function} already ran out of time in an earlier test, so its calls are stopped "
+        calls = "the calls of every test using it" if through else "its calls"
+        return Budget(seconds, f"{function} already ran out of time in an earlier test, so {calls} are stopped "
                                f"after {seconds:g} s")
 
     def _scaled(self, reference: float, factor: float, where: str,

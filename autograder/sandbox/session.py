@@ -56,6 +56,7 @@ class Sandbox:
         self.hung: set[str] = set()
         self.cell_cpu: dict[str, float] = {}  # grade id -> CPU seconds its last run used (for the calibration)
         self._test_cpu_start = 0.0
+        self._tainted: str | None = None  # a hung function this test reaches through the student's units
         # What the current run of the notebook has shown, so that it is asked once:
         self.known_globals: dict[str, Remote] = {}  # its classes and functions, by name
         self.known_methods: set[tuple[Any, str]] = set()  # (type, name) of the methods found
@@ -141,7 +142,9 @@ class Sandbox:
         recorded, skipped, and the notebook is run again without it. Each run
         has the notebook's time budget: the cells that are left when it runs
         out are not run (what they define is missing), but are not skipped for
-        good."""
+        good. Runs after the first (a test's restart) leave out the visible
+        checks, which define nothing the graders use: their outcome stays the
+        first run's."""
         while True:
             started = time.monotonic()
             left_in_submission = self.limits.submission_seconds - (started - self.started)
@@ -150,11 +153,15 @@ class Sandbox:
                                      "before its notebook could run again")
             budget = min(self.limits.notebook_seconds, left_in_submission)
             self._spawn()
+            earlier = {report.cell.number: report for report in self.cell_reports}
             reports = []
             restart = False
             for cell in self.cells:
                 if cell.number in self.skipped:
                     reports.append(CellReport(cell, "skipped", self.skipped[cell.number]))
+                    continue
+                if cell.visible_check and self.runs > 1 and cell.number in earlier:
+                    reports.append(earlier[cell.number])  # it ran in the first run: that outcome stands
                     continue
                 left = budget - (time.monotonic() - started)
                 if left <= 0:
@@ -246,6 +253,7 @@ class Sandbox:
             seconds, why = self.limits.max_test_seconds, f"the instructor's cap of {self.limits.max_test_seconds:g} s"
         self.ensure_started()
         self._test_cpu_start = self.cpu_total()
+        self._tainted = None
         self._test_clock = Clock(min(seconds, left), min(Limits.wall_backstop(seconds), left), why)
         self.watchdog.arm(self.process, self._test_clock)
 
@@ -263,9 +271,9 @@ class Sandbox:
         """For a call of a function that already ran out of time in a test: a
         clock stopping this call at the floor (None: the test's clock goes on)."""
         clock = self._test_clock
-        if clock is None or where not in self.hung or self.process is None:
+        if clock is None or self.process is None or (where not in self.hung and self._tainted is None):
             return None
-        budget = self.policy.hung(where)
+        budget = self.policy.hung(where) if where in self.hung else self.policy.hung(self._tainted, through=True)
         if clock.cpu <= budget.seconds:
             return None
         return Clock(budget.seconds, Limits.wall_backstop(budget.seconds), budget.why)
@@ -356,7 +364,12 @@ class Sandbox:
               counted: tuple[str, ...] = ()) -> "Student":
         """The student's `units` (global names) with the `reference` program for
         everything else, in the student process (built once per key and run);
-        calls of the `counted` names are counted in its `_graded_calls`."""
+        calls of the `counted` names are counted in its `_graded_calls`. When
+        one of these units has a function that already ran out of time, the
+        rest of the test's calls are stopped at the lower floor."""
+        hung = sorted(where for where in self.hung if where.split(".")[0].removesuffix("()") in units)
+        if hung and self._test_clock is not None:
+            self._tainted = hung[0]
         self.request({"op": "units", "key": key, "reference": [list(c) for c in reference], "units": list(units),
                       "counted": list(counted)}, "preparing the reference for the other units")
         return Student(self, key)
