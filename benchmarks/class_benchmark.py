@@ -171,14 +171,20 @@ def reference_seconds(assignment: str) -> float:
     return total
 
 
-def cold_start(assignment: str, work: Path, repeats: int = 3) -> float:
+def cold_start(assignment: str, work: Path, repeats: int = 3) -> tuple[float, float]:
+    """One submission graded from a cold start: (the first on this machine, with no calibration cached, so
+    the reference solution is graded before the student; the median of `repeats` more, with the calibration
+    cached, so the reference is graded beside the student)."""
+    folder = work / f"cold-{assignment}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     times = []
-    for attempt in range(repeats):
-        out = work / f"cold-{assignment}-{attempt}"
+    for attempt in range(repeats + 1):
         seconds, _, _ = run_measured([sys.executable, "-m", "autograder.cli", "grade", assignment,
-                                      str(solution(assignment)), "--json", "--output", str(out)], work)
+                                      str(solution(assignment)), "--json", "--output", str(folder / f"out-{attempt}")],
+                                     folder)
         times.append(seconds)
-    return statistics.median(times)
+    return times[0], statistics.median(times[1:])
 
 
 def main() -> None:
@@ -245,7 +251,8 @@ def print_row(row: dict, flush: bool = False) -> None:
     print("where --jobs 1 spent its time: " + ", ".join(
         f"{kind} {len(times)} x {statistics.median(times):.2f} s = {sum(times):.0f} s"
         for kind, times in sorted(kinds.items(), key=lambda item: -sum(item[1]))))
-    print(f"one submission, end to end from a cold start: {row['cold']:.2f} s", flush=flush)
+    print(f"one submission, end to end from a cold start: {row['cold'][1]:.2f} s with the calibration cached "
+          f"(the first on this machine: {row['cold'][0]:.2f} s)", flush=flush)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,14 @@ from autograder.variants.sweep import Sweep, released, run as sweep_run, solutio
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "source-tests-secret"
-SWEEP_IDS = 3  # student ids per variant in CI's sample of the fairness sweep (benchmarks/sweep.py runs 20)
+SWEEP_IDS = 2  # student ids per variant in CI's sample of the fairness sweep (benchmarks/sweep.py runs 20)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_calibrations(tmp_path_factory):
+    """One calibration cache for every batch the tests start (each in a course folder of its own), as
+    one course keeps it: after a batch per assignment, the reference is graded beside the students."""
+    os.environ.setdefault("AUTOGRADER_CALIBRATION_CACHE", str(tmp_path_factory.mktemp("calibrations")))
 
 
 def base_name(test_name: str) -> str:

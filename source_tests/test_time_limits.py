@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,8 @@ def _grade(tmp_path, assignment: str, variant, student: str) -> tuple[dict, dict
     assert proc.returncode == 0, proc.stderr
     [result] = json.loads(proc.stdout)
     timing = json.loads((tmp_path / "out" / "results" / f".{result['student']}.fingerprint").read_text())["timing"]
-    calibration = json.loads((tmp_path / ".autograder_calibration" / f"{assignment}.json").read_text())
+    cache = Path(os.environ.get("AUTOGRADER_CALIBRATION_CACHE") or tmp_path / ".autograder_calibration")
+    calibration = json.loads((cache / f"{assignment}.json").read_text())
     return result, timing, calibration["calibration"]
 
 

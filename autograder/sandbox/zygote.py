@@ -428,3 +428,8 @@ class ZygoteClient:
 
 if __name__ == "__main__":
     main()
+    # Nothing is left to do once every grader has hung up: skip the interpreter's teardown (torch's takes
+    # ~0.15 s, which the grader waits for in Zygote.stop). Its student processes end with it as before.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

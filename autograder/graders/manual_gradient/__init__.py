@@ -8,6 +8,8 @@ CONCEPTS = (
     Concept("fits", "test_fits.py", 14, "Gradient descent four ways, the closed form, and a step size that converges"),
 )
 TOTAL_POINTS = 29
+# torch._dynamo too: torch.optim's first step imports it (~0.85 s), once in the template, not in each student process.
+STUDENT_MODULES = ("numpy", "matplotlib", "torch", "torch._dynamo")
 
 # Each unit is graded with the reference for the others (autograder/grading/units.py).
 PROGRAM = ("imports", "make_differentiable", "accumulated_grads", "manual_gradient", "numpy_gd", "gradient_t",
