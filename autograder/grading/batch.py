@@ -72,8 +72,9 @@ class Batch:
     def __exit__(self, *exc) -> None:
         if self.zygote is not None:
             self.zygote.stop()
+        unisolated = any(c.fence.mode == UNISOLATED for c in self.contexts)
         for lease in self.leases:
-            lease.release()
+            lease.release(shared_folders=unisolated)  # with a root of their own, they never wrote to the machine's
 
     def start(self) -> list[str]:
         """Import what grading needs while the template warms up, then probe the

@@ -67,20 +67,22 @@ class UidLease:
             return
         raise NoFreeUid(f"no free user id for student processes in {where}")
 
-    def release(self) -> None:
+    def release(self, shared_folders: bool = True) -> None:
+        """Clear the id and give it back; `shared_folders=False` when its student
+        processes never saw the machine's folders (each had a root of its own)."""
         if self._sock is not None:
             try:
-                self._clear()
+                self._clear(shared_folders)
             finally:
                 self._sock.close()
                 self._sock = None
 
-    def _clear(self) -> None:
+    def _clear(self, shared_folders: bool = True) -> None:
         """Every process of the id, its keyrings, its IPC objects and its files in
         the machine's shared folders (leftovers.py). Only root can, and only root
         leases ids for student processes."""
         if os.geteuid() == 0:
-            clear_user(self.uid)
+            clear_user(self.uid, shared_folders)
 
     def __enter__(self) -> "UidLease":
         return self
