@@ -55,7 +55,8 @@ def test_a_method_that_hangs_costs_its_own_tests_and_a_few_seconds(tmp_path):
              + sum(max(limits.hung_floor_seconds, limits.hung_cell_factor * s) for s in calibration["cells"].values())
              + sum(max(limits.hung_floor_seconds, limits.factor * calibration["tests"][t["name"]]) for t in lost)
              + 0.3 * (len(lost) + len(calibration["cells"])))  # a restart of the notebook after each
-    assert timing["seconds"] <= bound, (timing, bound)
+    # The limits count CPU time: that is what the bound holds exactly; the wall clock, on a busy machine, twice over.
+    assert timing["student_seconds"] <= bound and timing["seconds"] <= 2 * bound, (timing, bound)
     assert any("already ran out of time" in t["message"] or "the floor once" in t["message"] for t in lost), lost
 
 
