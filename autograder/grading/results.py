@@ -96,14 +96,52 @@ class SubmissionResult:
         return {"seconds": round(self.seconds, 3), "student_seconds": round(self.student_seconds, 3)}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class FileModes:
+    """The modes of the files and folders written here, as nbgrader gives its own:
+    0644 and 0755, or 0664 and 2775 (the group may write, and a folder passes its
+    group on) in a course whose configuration sets `CourseDirectory.groupshared`."""
+
+    file: int = 0o644
+    folder: int = 0o755
+
+
+GROUP_SHARED = FileModes(0o664, 0o2775)
+_modes = FileModes()  # the course's, once its configuration is read (gradebook.course_file_modes)
+
+
+def use_file_modes(modes: FileModes) -> None:
+    """The modes of every file and folder written from now on in this process."""
+    global _modes
+    _modes = modes
+
+
+def make_folders(folder: Path) -> None:
+    """`folder` and its missing parents, each new one with the folder mode
+    (whatever the umask); folders that exist are left as they are."""
+    missing = []
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir()
+        except FileExistsError:  # made meanwhile by another process: not ours to change
+            continue
+        os.chmod(new, _modes.folder)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a
+    file; the file has its mode (mkstemp makes 0600) before the rename."""
+    path = Path(path)
+    make_folders(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
+            os.fchmod(handle.fileno(), _modes.file)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
