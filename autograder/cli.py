@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import CannotRun, GraderFailure, ReferenceFailed
+from .errors import CannotRun, GraderFailure, NoSuchPath, ReferenceFailed
 
 EXIT_CANNOT_RUN = 2
 EXIT_GRADER_FAILED = 3
+EXIT_PATHS_REFUSED = 4  # what could be graded was, but some of the paths named hold no notebook
 GIB = 1024**3
 
 
@@ -29,11 +32,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     assignment = get_assignment(args.assignment)
     course_dir = Path(args.course_dir).resolve()
+    paths, refused = _gradable(args.paths)
     if args.paths:
-        submissions = from_paths([Path(p) for p in args.paths], assignment.name)
+        submissions = from_paths(paths, assignment.name)
+        out = Path(args.output).resolve() if args.output else _one_off_folder(course_dir, assignment.name)
     else:
         submissions = from_course(course_dir, assignment.name)
-    out = (Path(args.output) if args.output else course_dir / "reports" / assignment.name).resolve()
+        out = _output(args, assignment)
     secret = course_secret(course_dir)
     store = ResultStore(out, assignment, secret)
     kept = {} if args.fresh else {s: r for s in submissions if (r := store.previous(s)) is not None}
@@ -44,9 +49,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     options = BatchOptions(_limits(args), jobs, args.allow_unisolated, calibration_cache=cache)
     with Batch(assignment, secret, options) as batch, \
             BatchProgress(len(submissions), len(kept)) as progress:
+        _warn(nbgrader and nbgrader.prepare())  # the course's nbgrader config: file modes, late policy
         for result in kept.values():
             store.add(result)
-            _warn(nbgrader and nbgrader.publish(result))
+            _warn(nbgrader and nbgrader.publish_kept(result))  # unchanged: published only if it never was
             progress.kept(result)
         for warning in batch.start() if todo else ():
             _warn(warning)
@@ -64,7 +70,46 @@ def cmd_grade(args: argparse.Namespace) -> int:
     else:
         print(grade_table(results, [] if args.paths else _quarantined(course_dir, assignment.name)))
         print(f"\nScores: {out / 'grades.csv'}\nFeedback: {out / 'feedback'}/")
+    if args.paths and not args.output:
+        _warn(f"autograder: a one-off grade, kept apart from the class's batch (whose grades.csv and report are "
+              f"untouched), in {out}/ (its own report: autograder report {assignment.name} --output {out})")
+    if refused:
+        _warn(f"autograder: not graded: {len(refused)} of the {len(args.paths)} paths named (listed above); exit "
+              f"status {EXIT_PATHS_REFUSED}")
+        return EXIT_PATHS_REFUSED
     return 0
+
+
+def _gradable(paths: list[str]) -> tuple[list[Path], list]:
+    """The paths named that hold something to grade, and the others (each reported with the
+    reason); when none is left, nothing is graded."""
+    from .quarantine import printable
+    from .submissions import split_paths
+
+    kept, refused = split_paths([Path(p) for p in paths])
+    for record in refused:
+        _warn(f"autograder: not graded: {printable(str(record.path))}: {record.reason}")
+    if refused and not kept:
+        raise NoSuchPath("nothing to grade: none of the paths named is a notebook or a folder holding one")
+    return kept, refused
+
+
+def _one_off_folder(course_dir: Path, assignment: str) -> Path:
+    """A new folder of its own for a one-off grade of notebooks named on the command line:
+    reports/<assignment>/adhoc/<UTC time>/, so that the class's batch and report stay as they are."""
+    from .grading.results import make_folders
+
+    adhoc = course_dir / "reports" / assignment / "adhoc"
+    make_folders(adhoc)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
+    for attempt in range(1, 100):
+        folder = adhoc / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+        try:
+            folder.mkdir()  # a folder no other grade has: two one-off grades in the same second get two
+            return folder
+        except FileExistsError:
+            continue
+    raise CannotRun(f"could not make a new folder in {adhoc}: pass --output")
 
 
 def _quarantined(course_dir: Path, assignment: str) -> list[tuple[str, str, str]]:
@@ -130,7 +175,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .assignments import get_assignment
     from .report import build_report
 
+    from .gradebook import NbgraderCourse
+
     assignment = get_assignment(args.assignment)
+    _warn(NbgraderCourse(Path(args.course_dir).resolve(), assignment).prepare())  # the course's file modes
     print(f"report: {build_report(assignment, _output(args, assignment))}")
     return 0
 
@@ -143,7 +191,10 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
     assignment = get_assignment(args.assignment)
     course = NbgraderCourse(Path(args.course_dir).resolve(), assignment)
-    results = read_batch(_output(args, assignment)).results
+    out = _output(args, assignment)
+    results = read_batch(out).results
+    if not results:
+        raise NoSuchPath(f"nothing graded yet in {out}: run `autograder grade {assignment.name}` first")
     for result in results:
         _warn(course.publish(result))
     print(f"feedback written for {len(results)} students in {course.course_dir / 'feedback'}/ "
@@ -156,8 +207,9 @@ def cmd_export_gradescope(args: argparse.Namespace) -> int:
     from .gradescope import export_zip
 
     assignment = get_assignment(args.assignment)
-    path = export_zip(assignment, Path(args.output or f"{assignment.name}-gradescope.zip"))
-    print(f"Gradescope autograder: {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    path = export_zip(assignment, Path(args.output or f"{assignment.name}-gradescope.zip"), visibility=args.visibility)
+    print(f"Gradescope autograder: {path} ({path.stat().st_size / 1024:.0f} KiB; the tests' details: "
+          f"{args.visibility}, the score: visible)")
     return 0
 
 
@@ -175,16 +227,72 @@ def _default_limits() -> dict:
     return asdict(Limits())
 
 
+def _assignment_names() -> list[str]:
+    from .assignments import assignment_names
+
+    return assignment_names()
+
+
+def _assignment(text: str) -> str:
+    """argparse type of ASSIGNMENT: one of the assignments this package grades."""
+    if text not in _assignment_names():
+        raise argparse.ArgumentTypeError(f"unknown assignment {text!r}: the assignments are "
+                                         f"{', '.join(_assignment_names())}")
+    return text
+
+
+def _positive(kind: type, zero: str | None = None):
+    """argparse type: a finite number above 0, or also 0 when `zero` says what 0 means."""
+    what = "a whole number" if kind is int else "a number"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and zero is None):
+            wanted = f"0 ({zero}) or {what} above 0" if zero else f"{what} above 0"
+            raise argparse.ArgumentTypeError(f"must be {wanted}, not {text}")
+        return value
+
+    return parse
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: ASSIGNMENT left out, it says which names there are."""
+
+    def error(self, message: str):
+        if "required" in message and "ASSIGNMENT" in message:
+            names = _assignment_names()
+            message = f"name the assignment: one of {', '.join(names)} (for example: {self.prog} {names[0]})"
+        super().error(message)
+
+
+def _add_assignment(cmd: argparse.ArgumentParser, what: str) -> None:
+    cmd.add_argument("assignment", type=_assignment, metavar="ASSIGNMENT",
+                     help=f"{what}: one of {', '.join(_assignment_names())}")
+
+
+def _add_course_dir(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
 
-    grade = sub.add_parser("grade", help="grade submissions with the hidden tests")
-    grade.add_argument("assignment")
-    grade.add_argument("paths", nargs="*", help="notebooks or folders (default: nbgrader's submitted/)")
-    grade.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
-    grade.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
-    grade.add_argument("--output", help="where to write results (default: COURSE_DIR/reports/ASSIGNMENT)")
+    grade = sub.add_parser("grade", help="grade submissions with the hidden tests",
+                           description="Grade nbgrader's submitted/ folder (the class's batch), or the notebooks "
+                                       "named (a one-off grade, kept apart from the class).")
+    _add_assignment(grade, "the assignment to grade")
+    grade.add_argument("paths", nargs="*", default=[], metavar="PATH",
+                       help="notebooks, or folders holding them, graded apart from the class; files that are not "
+                            "notebooks are refused (default: every submission in COURSE_DIR/submitted/)")
+    grade.add_argument("--json", action="store_true", help="print the results as JSON on stdout (default: a table)")
+    _add_course_dir(grade)
+    grade.add_argument("--output", metavar="FOLDER",
+                       help="where to write the results (default: COURSE_DIR/reports/ASSIGNMENT for submitted/; "
+                            "with PATHs, a new COURSE_DIR/reports/ASSIGNMENT/adhoc/<UTC time>/)")
     grade.add_argument("--fresh", action="store_true",
                        help="grade everything again (default: keep results already on disk for unchanged notebooks)")
     limits = grade.add_argument_group(
@@ -192,57 +300,74 @@ def build_parser() -> argparse.ArgumentParser:
         "Each test's and cell's CPU-time limit is max(floor, factor x the reference solution's CPU time there), "
         "measured by grading the reference solution first (a fit's tests declare a larger factor).")
     defaults = _default_limits()
-    limits.add_argument("--time-floor", type=float, default=defaults["floor_seconds"],
+    seconds = _positive(float)
+    limits.add_argument("--time-floor", metavar="SECONDS", type=seconds, default=defaults["floor_seconds"],
                         help="the smallest limit of a test or cell, in CPU seconds (default: %(default)g)")
-    limits.add_argument("--time-factor", type=float, default=defaults["factor"],
+    limits.add_argument("--time-factor", metavar="FACTOR", type=_positive(float), default=defaults["factor"],
                         help="each limit is this many times the reference solution's time (default: %(default)g)")
-    limits.add_argument("--test-seconds", type=float, default=None,
-                        help="one limit for every test instead of the calibrated ones")
-    limits.add_argument("--cell-seconds", type=float, default=None,
-                        help="one limit for every notebook cell instead of the calibrated ones")
-    limits.add_argument("--max-test-seconds", type=float, default=None,
-                        help="cap on every test's limit (default: none)")
-    limits.add_argument("--submission-seconds", type=float, default=defaults["submission_seconds"])
-    limits.add_argument("--notebook-seconds", type=float, default=defaults["notebook_seconds"])
-    limits.add_argument("--memory-gib", type=float, default=defaults["memory_bytes"] / GIB,
-                        help="address space of each student process")
-    limits.add_argument("--total-memory-gib", type=float, default=defaults["total_memory_bytes"] / GIB,
-                        help="memory in use by all of a submission's processes together, where the grader can make "
-                             "cgroups (0: no cap)")
-    limits.add_argument("--file-mib", type=float, default=defaults["file_bytes"] / 1024**2,
-                        help="largest file a student process may write, printed output included")
-    limits.add_argument("--processes", type=int, default=defaults["processes"],
+    limits.add_argument("--test-seconds", metavar="SECONDS", type=seconds, default=None,
+                        help="one limit for every test, in CPU seconds (default: the calibrated ones)")
+    limits.add_argument("--cell-seconds", metavar="SECONDS", type=seconds, default=None,
+                        help="one limit for every notebook cell, in CPU seconds (default: the calibrated ones)")
+    limits.add_argument("--max-test-seconds", metavar="SECONDS", type=seconds, default=None,
+                        help="cap on every test's limit, in CPU seconds (default: no cap)")
+    limits.add_argument("--submission-seconds", metavar="SECONDS", type=seconds,
+                        default=defaults["submission_seconds"],
+                        help="wall-clock limit on all of one submission's tests together, in seconds "
+                             "(default: %(default)g)")
+    limits.add_argument("--notebook-seconds", metavar="SECONDS", type=seconds, default=defaults["notebook_seconds"],
+                        help="wall-clock limit on each run of the notebook from the top, in seconds "
+                             "(default: %(default)g)")
+    limits.add_argument("--memory-gib", metavar="GIB", type=_positive(float), default=defaults["memory_bytes"] / GIB,
+                        help="address space of each student process, in GiB (default: %(default)g)")
+    limits.add_argument("--total-memory-gib", metavar="GIB", type=_positive(float, zero="no cap"),
+                        default=defaults["total_memory_bytes"] / GIB,
+                        help="memory in use by all of a submission's processes together, in GiB, where the grader "
+                             "can make cgroups (0: no cap; default: %(default)g)")
+    limits.add_argument("--file-mib", metavar="MIB", type=_positive(float),
+                        default=defaults["file_bytes"] / 1024**2,
+                        help="largest file a student process may write, printed output included, in MiB "
+                             "(default: %(default)g)")
+    limits.add_argument("--processes", metavar="N", type=_positive(int), default=defaults["processes"],
                         help="processes and threads of a submission (its cgroup, and its user id when the grader "
-                             "runs as root)")
-    grade.add_argument("--jobs", "-j", type=int, default=None,
+                             "runs as root) (default: %(default)s)")
+    grade.add_argument("--jobs", "-j", metavar="N", type=_positive(int), default=None,
                        help="grader processes working side by side (default: one per CPU)")
     grade.add_argument("--allow-unisolated", action="store_true",
                        help="grade even where student processes cannot get their own filesystem, PID and network "
-                            "namespaces (every result then says it was graded without isolation)")
+                            "namespaces, and have every result say so (default: refuse to grade there)")
     grade.set_defaults(func=cmd_grade)
 
     for name, func, text in (("release", cmd_release, "generate and release an assignment with nbgrader"),
                              ("collect", cmd_collect, "collect submissions with nbgrader")):
-        cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("assignment")
-        cmd.add_argument("--course-dir", default=".")
+        cmd = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        _add_assignment(cmd, f"the assignment to {name}")
+        _add_course_dir(cmd)
         cmd.set_defaults(func=func)
 
     for name, func, text in (("report", cmd_report, "write the class report (HTML page and plots) of a graded batch"),
                              ("feedback", cmd_feedback, "write the students' feedback pages again (after grading "
                                                         "answers by hand in the formgrader)")):
-        cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("assignment")
-        cmd.add_argument("--course-dir", default=".")
-        cmd.add_argument("--output", help="the batch's output folder (default: COURSE_DIR/reports/ASSIGNMENT)")
+        cmd = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        _add_assignment(cmd, "the assignment graded")
+        _add_course_dir(cmd)
+        cmd.add_argument("--output", metavar="FOLDER",
+                         help="the graded batch's folder (default: COURSE_DIR/reports/ASSIGNMENT, the class's batch)")
         cmd.set_defaults(func=func)
     gradescope = sub.add_parser("export-gradescope", help="build a Gradescope autograder zip for an assignment")
-    gradescope.add_argument("assignment")
+    _add_assignment(gradescope, "the assignment to export")
     gradescope.add_argument("-o", "--output", help="the zip to write (default: ASSIGNMENT-gradescope.zip)")
+    from .gradescope import VISIBILITIES
+
+    gradescope.add_argument("--visibility", choices=list(VISIBILITIES), default="visible",
+                            help="when students see each test's details on Gradescope, in Gradescope's terms "
+                                 "(the score is always visible; default: %(default)s)")
     gradescope.set_defaults(func=cmd_export_gradescope)
 
     demo = sub.add_parser("demo", help="release, submit as a simulated class, collect and grade")
-    demo.add_argument("assignments", nargs="*")
+    demo.add_argument("assignments", nargs="*", type=_assignment, metavar="ASSIGNMENT",
+                      help=f"the assignments to demonstrate, among {', '.join(_assignment_names())} "
+                           "(default: all of them)")
     demo.add_argument("--dir", default="demo", help="where to build the demo course (default: ./demo)")
     demo.set_defaults(func=cmd_demo)
     return parser
@@ -252,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command == "grade" and not any(e.startswith("-") for e in extra):
-        args.paths += extra  # paths given after the options
+        args.paths = [*args.paths, *extra]  # paths given after the options
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:

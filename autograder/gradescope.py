@@ -3,7 +3,9 @@
 `autograder export-gradescope ASSIGNMENT` builds the autograder zip:
 `setup.sh` (installs the pinned dependencies into /opt/autograder-venv on
 Gradescope's Ubuntu image), `run_autograder`, the `autograder` package with
-its hidden graders, the course secret, and the reference solution's
+this assignment's hidden graders (and the shared modules of graders/ they
+import, no other assignment's), the course secret, the visibility chosen for
+the tests' details (gradescope.json), and the reference solution's
 calibration (its CPU time per test and cell, measured at export, with a speed
 probe of the exporting machine; on Gradescope it is scaled by the probe there,
 and the reference is graded again beside the student, the batch's health
@@ -18,6 +20,7 @@ temporary folder the way Gradescope does and run `run_autograder` there.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import secrets
@@ -31,8 +34,16 @@ from .assignments import Assignment, get_assignment
 from .grading.units import solutions_folder
 from .sandbox.budgets import Calibration
 from .sandbox.limits import Limits
+from .submissions import Submission, from_paths, shown
 
 CALIBRATION = "calibration.json"
+SETTINGS = "gradescope.json"  # the instructor's choices made at export: {"visibility": ...}
+# Gradescope's visibilities of a test (its autograder specification), and what the student is told of each.
+VISIBILITIES = {"visible": "", "after_due_date": "The details of each test are shown after the due date.",
+                "after_published": "The details of each test are shown when your instructor publishes the grades.",
+                "hidden": "The details of each test are not shown to students."}
+SHOWN_NAMES = 5  # a student's file names listed in a message, each cut to NAME_CHARS
+NAME_CHARS = 80
 
 PACKAGE = Path(__file__).resolve().parent
 VENV = "/opt/autograder-venv"
@@ -41,6 +52,7 @@ PINNED = ["numpy>=1.24", "matplotlib>=3.7", "torch==2.13.0", "pytest>=8,<10", "p
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
 set -euo pipefail
+apt-get update
 apt-get install -y python3 python3-venv python3-pip
 python3 -m venv {venv}
 chmod -R a+rX {venv}
@@ -57,12 +69,16 @@ exec "${{AUTOGRADER_PYTHON:-{venv}/bin/python}}" -m autograder.gradescope run {a
 """
 
 
-def export_zip(assignment: Assignment, destination: Path, calibration: Calibration | None = None) -> Path:
+def export_zip(assignment: Assignment, destination: Path, calibration: Calibration | None = None,
+               visibility: str = "visible") -> Path:
     """The autograder zip for Gradescope: setup.sh and run_autograder at its root,
-    and the reference solution's calibration made here (measured now unless
-    given) with this machine's speed probe, to scale it on Gradescope's."""
+    the visibility of the tests' details on Gradescope (the score is always
+    visible), and the reference solution's calibration made here (measured now
+    unless given) with this machine's speed probe, to scale it on Gradescope's."""
     from .grading.calibration import speed_probe
 
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {visibility!r}: Gradescope's are {', '.join(VISIBILITIES)}")
     calibration = calibration or measure_calibration(assignment)
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -72,14 +88,49 @@ def export_zip(assignment: Assignment, destination: Path, calibration: Calibrati
         _add_text(archive, "autograder-secret.txt", secrets.token_hex(32) + "\n", mode=0o600)
         _add_text(archive, CALIBRATION, json.dumps({"calibration": calibration.to_json(),
                                                     "probe_seconds": speed_probe()}, indent=1), mode=0o600)
-        for path in sorted(PACKAGE.rglob("*")):
-            relative = path.relative_to(PACKAGE.parent)
-            if path.is_file() and "__pycache__" not in path.parts and "variants" not in relative.parts:
-                archive.write(path, str(relative))
+        _add_text(archive, SETTINGS, json.dumps({"visibility": visibility}) + "\n", mode=0o600)
+        for path in _package_files(assignment):
+            archive.write(path, str(path.relative_to(PACKAGE.parent)))
         # The reference solution: each unit is graded with the reference for the others (grading/units.py).
         reference = solutions_folder() / assignment.name / assignment.notebook
         archive.write(reference, f"solutions/{assignment.name}/{assignment.notebook}")
     return destination
+
+
+def _package_files(assignment: Assignment) -> list[Path]:
+    """The package without the variants and without other assignments' graders."""
+    graders = assignment.tests.parent
+    files = {path for path in PACKAGE.rglob("*") if path.is_file() and "__pycache__" not in path.parts
+             and not path.is_relative_to(PACKAGE / "variants") and not path.is_relative_to(graders)}
+    return sorted(files | _grader_files(assignment))
+
+
+def _grader_files(assignment: Assignment) -> set[Path]:
+    """The assignment's hidden tests, the files of graders/ itself (its __init__.py, pytest.ini), and the
+    shared modules of graders/ the tests import, directly or through one another."""
+    graders = assignment.tests.parent
+    files = {path for path in assignment.tests.rglob("*") if path.is_file() and "__pycache__" not in path.parts}
+    files |= {path for path in graders.iterdir() if path.is_file() and path.suffix != ".py"}
+    files.add(graders / "__init__.py")
+    pending = [path for path in files if path.suffix == ".py"]
+    while pending:
+        for name in _shared_imports(pending.pop()):
+            shared = graders / f"{name}.py"
+            if shared.is_file() and shared not in files:
+                files.add(shared)
+                pending.append(shared)
+    return files
+
+
+def _shared_imports(path: Path) -> set[str]:
+    """The names X of the `autograder.graders.X` modules a module imports (absolute imports, as graders/ uses)."""
+    modules = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return {module.split(".")[2] for module in modules if module.startswith("autograder.graders.")}
 
 
 def measure_calibration(assignment: Assignment) -> Calibration:
@@ -110,14 +161,21 @@ def _add_text(archive: zipfile.ZipFile, name: str, text: str, mode: int = 0o755)
 
 
 # -- on Gradescope -----------------------------------------------------------------
+class NothingToGrade(Exception):
+    """The submission holds no notebook the autograder can tell is the student's work; the message,
+    shown to the student, says what to submit."""
+
+
 def run(assignment_name: str, root: Path) -> dict:
-    """Grade the one notebook in root/submission and write root/results/results.json;
+    """Grade the student's notebook in root/submission and write root/results/results.json;
     whatever happens, a valid results.json is written, saying what went wrong."""
     started = time.monotonic()
     results_path = root / "results" / "results.json"
     results_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         results = _grade(get_assignment(assignment_name), root)
+    except NothingToGrade as exc:  # the student's to fix
+        results = {"score": 0, "tests": [], "output": str(exc)}
     except Exception as exc:  # the grader's own failure: the student must still get an answer
         traceback.print_exc()  # to root/results/stdout, for the instructor
         results = {"score": 0, "tests": [], "output": (
@@ -125,7 +183,9 @@ def run(assignment_name: str, root: Path) -> dict:
             f"{type(exc).__name__}: {str(exc)[:1000]}. This is not a judgement of your work: your instructor "
             "can see what happened and will grade it again.")}
     results["execution_time"] = round(time.monotonic() - started, 1)
-    results.setdefault("stdout_visibility", "hidden")
+    # The score and this output always visible (a test's own visibility is the instructor's choice);
+    # plain text: file names and messages from the student's notebook are never rendered as HTML.
+    results.update(visibility="visible", output_format="text", stdout_visibility="hidden")
     results_path.write_text(json.dumps(results, indent=1))
     return results
 
@@ -133,16 +193,13 @@ def run(assignment_name: str, root: Path) -> dict:
 def _grade(assignment: Assignment, root: Path) -> dict:
     from .errors import GraderFailure
     from .grading.batch import Batch, BatchOptions
-    from .submissions import from_paths
 
     _make_private(root / "source")
     secret = (root / "source" / "autograder-secret.txt").read_text().strip()
-    submissions = from_paths([root / "submission"], assignment.name)
-    if len(submissions) != 1:
-        raise ValueError(f"expected one notebook in the submission, found {len(submissions)}: submit only "
-                         f"{assignment.notebook}")
-    student = _student(root)
-    submission = type(submissions[0])(student, submissions[0].notebook)
+    visibility = _visibility(root / "source")
+    chosen, graded = _pick_notebook(root / "submission", assignment)
+    # The folder is the student's own, whatever else is in it: their other files are copied beside the notebook.
+    submission = Submission(_student(root), chosen.notebook, root=chosen.root)
     warnings = []
     # Two grader processes: the reference solution (the health check) is graded beside the student.
     options = BatchOptions(Limits(), 2, allow_unisolated=True, calibration=_zip_calibration(root / "source"))
@@ -153,16 +210,71 @@ def _grade(assignment: Assignment, root: Path) -> dict:
         raise GraderFailure("; ".join(f"{t.name}: {t.message}" for t in result.grader_errors[:5]))
     for warning in warnings:
         print(warning)  # to root/results/stdout
-    return gradescope_results(result)
+    return gradescope_results(result, visibility, graded)
 
 
-def gradescope_results(result) -> dict:
-    """A graded submission in Gradescope's results format."""
+def _visibility(source: Path) -> str:
+    """The visibility of the tests' details chosen at export."""
+    visibility = json.loads((source / SETTINGS).read_text())["visibility"]
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"{SETTINGS} in the autograder zip holds an unknown visibility {visibility!r}")
+    return visibility
+
+
+def _pick_notebook(folder: Path, assignment: Assignment) -> tuple[Submission, str]:
+    """The notebook to grade, and a sentence telling the student which it is: the only notebook,
+    else the one named after the assignment (the shallowest, if a copy sits in a subfolder)."""
+    found = from_paths([folder], assignment.name)
+    named = sorted((s for s in found if s.notebook.name == assignment.notebook),
+                   key=lambda s: len(s.notebook.parts))
+    if len(found) == 1:
+        chosen = found[0]
+    elif len(named) == 1 or (named and len(named[0].notebook.parts) < len(named[1].notebook.parts)):
+        chosen = named[0]
+    else:
+        raise NothingToGrade(_what_to_submit(folder, assignment, [s.notebook for s in found],
+                                             [s.notebook for s in named]))
+    others = [s.notebook for s in found if s is not chosen]
+    graded = f"Graded notebook: {_names(folder, [chosen.notebook])}."
+    if others:
+        graded += f" Not graded (only {assignment.notebook} is): {_names(folder, others)}."
+    return chosen, graded
+
+
+def _what_to_submit(folder: Path, assignment: Assignment, notebooks: list[Path], named: list[Path]) -> str:
+    ask = (f"Submit your completed {assignment.notebook} (the notebook you were given, with your answers in it, "
+           "under that name); other files may stay beside it. This submission got no score.")
+    if not notebooks:
+        return f"No notebook was graded: your submission holds no notebook (.ipynb file). {ask}"
+    if named:
+        return (f"No notebook was graded: your submission holds {len(named)} notebooks named {assignment.notebook} "
+                f"({_names(folder, named)}), so the autograder cannot tell which one is your work. Submit "
+                f"only one {assignment.notebook}. This submission got no score.")
+    return (f"No notebook was graded: your submission holds {len(notebooks)} notebooks ({_names(folder, notebooks)}) "
+            f"and none is named {assignment.notebook}, so the autograder cannot tell which one is your work. {ask}")
+
+
+def _names(folder: Path, notebooks: list[Path]) -> str:
+    """Student-chosen file names, as shown: relative to the submission, each cut short, at most a few."""
+    names = []
+    for notebook in notebooks[:SHOWN_NAMES]:
+        name = shown(str(notebook.relative_to(folder)))
+        names.append(name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 3] + "...")
+    more = len(notebooks) - SHOWN_NAMES
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def gradescope_results(result, visibility: str, graded: str) -> dict:
+    """A graded submission in Gradescope's results format: each test's details with the
+    visibility chosen at export; the score, and which notebook was graded, said in the
+    top-level output, which is always visible."""
     notes = "\n".join(f"- {note}" for note in result.notes)
-    output = f"Graded by the hidden tests ({result.isolation}).\n" + (f"Your notebook:\n{notes}\n" if notes else "")
+    lines = [graded, f"Score: {result.score:g} / {result.max_score:g}.", VISIBILITIES[visibility],
+             f"Graded by the hidden tests ({result.isolation})."]
+    output = "\n".join(line for line in lines if line) + "\n" + (f"Your notebook:\n{notes}\n" if notes else "")
     tests = [{"name": t.title or t.name, "score": t.score, "max_score": t.max_score,
               "status": "passed" if t.outcome == "passed" else "failed",
-              "output": t.message or "passed", "visibility": "visible", "tags": [t.concept],
+              "output": t.message or "passed", "visibility": visibility, "tags": [t.concept],
               "extra_data": {"id": t.name, "outcome": t.outcome}} for t in result.tests]
     return {"score": result.score, "output": output, "visibility": "visible", "tests": tests,
             "extra_data": {"isolation": result.isolation, "max_score": result.max_score}}

@@ -1,12 +1,21 @@
-"""Which notebooks to grade, and whose they are."""
+"""Which notebooks to grade, whose they are, and whether they are the assignment's."""
 from __future__ import annotations
 
+import ast
+import functools
 import os
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NoSuchPath
+
+NOTEBOOK_SUFFIX = ".ipynb"
+# What is parsed (never run) to see which names a notebook defines: a cell longer than this is
+# data, not a definition, and the whole stays small (the grader process parses it).
+MAX_PARSED_CELL = 64 * 1024
+MAX_PARSED_TOTAL = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ def _notebooks_in(folder: Path) -> list[Path]:
     found = []
     for top, folders, files in os.walk(folder):
         folders[:] = [name for name in folders if name != ".ipynb_checkpoints"]
-        found += [Path(top) / name for name in files if name.endswith(".ipynb")]
+        found += [Path(top) / name for name in files if name.endswith(NOTEBOOK_SUFFIX)]
     return sorted(found)
 
 
@@ -54,6 +63,33 @@ def _pick(folder: Path, assignment: str) -> Path:
         return expected
     found = _notebooks_in(folder)
     return found[0] if len(found) == 1 else expected  # a missing file is reported when graded
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A path named for grading that holds nothing gradable, and why."""
+
+    path: Path
+    reason: str
+
+
+def refusal(path: Path) -> str | None:
+    """Why `path` (a file or folder the instructor named) cannot be graded, or None."""
+    if not os.path.lexists(path):
+        return "no such file or folder"
+    if path.is_dir():
+        return None if _notebooks_in(path) else f"a folder with no notebook ({NOTEBOOK_SUFFIX}) in it"
+    if path.name.endswith(NOTEBOOK_SUFFIX):
+        return None  # its content is checked (safely) when it is graded, and a bad one gets 0 with the reason
+    if path.suffix.lower() in (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar"):
+        return f"an archive, not a notebook: unpack it and grade the {NOTEBOOK_SUFFIX} files inside"
+    return f"not a Jupyter notebook: only {NOTEBOOK_SUFFIX} files (or folders holding them) are graded"
+
+
+def split_paths(paths: list[Path]) -> tuple[list[Path], list[Refused]]:
+    """The paths that hold something to grade, and the others with the reason."""
+    reasons = [(path, refusal(path)) for path in paths]
+    return [p for p, why in reasons if why is None], [Refused(p, why) for p, why in reasons if why is not None]
 
 
 def from_paths(paths: list[Path], assignment: str) -> list[Submission]:
@@ -74,6 +110,9 @@ def from_course(course_dir: Path, assignment: str) -> list[Submission]:
     if not submitted.is_dir():
         raise NoSuchPath(f"no submitted/ folder in {course_dir} (run `autograder collect {assignment}` first)")
     folders = sorted(p / assignment for p in submitted.iterdir() if (p / assignment).is_dir())
+    if not folders:
+        raise NoSuchPath(f"nothing to grade: no submission of {assignment} in {submitted} (run `autograder collect "
+                         f"{assignment}` first; the folders it refuses are listed in quarantine/{assignment}/)")
     return _unique([Submission(shown(folder.parent.name), _pick(folder, assignment), root=submitted)
                     for folder in folders])
 
@@ -96,3 +135,75 @@ def _unique(submissions: list[Submission]) -> list[Submission]:
 
 def _folder(submission: Submission) -> str:
     return os.path.dirname(os.path.abspath(submission.notebook))
+
+
+def defined_names(sources: list[str]) -> set[str]:
+    """The global names that code cells define (functions, classes, assignments, imports),
+    found by parsing them, never running them; cells that do not parse are skipped."""
+    names: set[str] = set()
+    budget = MAX_PARSED_TOTAL
+    for source in sources:
+        if len(source) > min(MAX_PARSED_CELL, budget):
+            continue
+        budget -= len(source)
+        try:
+            with warnings.catch_warnings():  # a SyntaxWarning would print the student's code to the terminal
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        names |= _defined(tree.body)
+    return names
+
+
+def _defined(statements: list) -> set[str]:
+    """Names bound at the top level of `statements`, entering if/try/with/loops but not functions or classes."""
+    names: set[str] = set()
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.Assign):
+            names |= {name for target in node.targets for name in _bound(target)}
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            names |= _bound(node.target)
+        for field in ("body", "handlers", "orelse", "finalbody"):
+            names |= _defined(getattr(node, field, []))
+    return names
+
+
+def _bound(target: ast.expr) -> set[str]:
+    """The names an assignment's target binds: `a`, `a, (b, *c)`; not `a[i]` or `a.b`."""
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return {name for element in target.elts for name in _bound(element)}
+    return _bound(target.value) if isinstance(target, ast.Starred) else set()
+
+
+@functools.cache
+def graded_names() -> dict[str, frozenset[str]]:
+    """Each assignment's graded names: the global names its units (UNITS) are made of."""
+    from .assignments import Assignment, assignment_names
+
+    return {name: frozenset(n for names in Assignment(name).units.values() for n in names)
+            for name in assignment_names()}
+
+
+def not_this_assignment(sources: list[str], assignment: str) -> str | None:
+    """A note for a notebook (its code cells' `sources`) that defines none of `assignment`'s
+    graded names, saying which other assignment's names it defines most of, if any."""
+    graded, defined = graded_names(), defined_names(sources)
+    if not graded.get(assignment) or defined & graded[assignment]:
+        return None
+    expected = ", ".join(sorted(graded[assignment]))
+    note = (f"This notebook defines none of the functions and classes the {assignment} assignment grades "
+            f"({expected}): is it the right notebook?")
+    matches = {other: len(defined & names) for other, names in graded.items() if other != assignment}
+    best = max(matches.values(), default=0)
+    if best:
+        likely = " or ".join(sorted(other for other, count in matches.items() if count == best))
+        note += f" It looks like a notebook of {likely}."
+    return note

@@ -1,7 +1,9 @@
-"""The Gradescope route: the zip `autograder export-gradescope` builds, laid
-out as Gradescope lays it out, grades the one submitted notebook with the same
-hidden graders, writes a results.json in Gradescope's documented format (even
-when grading itself fails), and gives the scores `autograder grade` gives."""
+"""The Gradescope route: the zip `autograder export-gradescope` builds (this
+assignment's graders only), laid out as Gradescope lays it out, grades the
+submitted notebook (the one named after the assignment, among several) with the
+same hidden graders, writes a results.json in Gradescope's documented format
+(even when grading itself fails, or when there is nothing to grade), with the
+tests' visibility chosen at export, and gives the scores `autograder grade` gives."""
 from __future__ import annotations
 
 import json
@@ -25,6 +27,7 @@ TOP_LEVEL = {"score", "execution_time", "output", "output_format", "test_output_
 TEST_FIELDS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags",
                "visibility", "extra_data"}
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+CHOSEN = "after_due_date"  # the visibility of the tests' details the zip is exported with
 REFUSE = [sys.executable, str(Path(__file__).with_name("no_namespaces.py"))]
 
 
@@ -39,18 +42,22 @@ def _crashing(path: Path) -> Path:
 def exported(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gradescope")
     proc = subprocess.run([sys.executable, "-m", "autograder.cli", "export-gradescope", ASSIGNMENT, "-o",
-                           str(tmp / "autograder.zip")], capture_output=True, text=True, timeout=300)
+                           str(tmp / "autograder.zip"), "--visibility", CHOSEN], capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     return tmp
 
 
-def _run(exported: Path, name: str, notebooks: list[Path], prefix: list[str] = ()) -> dict:
-    """A submission graded the way Gradescope does it, in a layout of its own."""
+def _run(exported: Path, name: str, notebooks: list[Path], prefix: list[str] = (), remove: str = "") -> dict:
+    """A submission graded the way Gradescope does it, in a layout of its own
+    (without the zip's file `remove`, if given)."""
     root = exported / name
     (root / "source").mkdir(parents=True)
     (root / "submission").mkdir()
     with zipfile.ZipFile(exported / "autograder.zip") as archive:
         archive.extractall(root / "source")
+    if remove:
+        (root / "source" / remove).unlink()
     for notebook in notebooks:
         shutil.copy2(notebook, root / "submission" / notebook.name)
     (root / "submission_metadata.json").write_text(json.dumps({"id": 7, "users": [{"email": f"{name}@school.edu"}]}))
@@ -67,11 +74,11 @@ def _run(exported: Path, name: str, notebooks: list[Path], prefix: list[str] = (
 def _follows_the_format(results: dict) -> None:
     assert set(results) <= TOP_LEVEL, set(results) - TOP_LEVEL
     assert isinstance(results["score"], (int, float)) and isinstance(results["execution_time"], (int, float))
-    assert isinstance(results["output"], str) and results.get("visibility", "visible") in VISIBILITY
+    assert isinstance(results["output"], str) and results["visibility"] == "visible"  # the score: always
     for test in results["tests"]:
         assert set(test) <= TEST_FIELDS, set(test) - TEST_FIELDS
         assert {"name", "score", "max_score"} <= set(test) and test["status"] in {"passed", "failed"}
-        assert 0 <= test["score"] <= test["max_score"] and test["visibility"] in VISIBILITY
+        assert 0 <= test["score"] <= test["max_score"] and test["visibility"] == CHOSEN
     assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
 
 
@@ -99,15 +106,81 @@ def test_gives_the_scores_of_autograder_grade(exported, tmp_path, name):
     assert results["score"] == cli["score"]
     assert [(t["extra_data"]["id"], t["score"]) for t in results["tests"]] == \
            [(t["name"], t["score"]) for t in cli["tests"]]
-    assert "isolated:" in results["output"]
+    assert "isolated:" in results["output"] and f"Graded notebook: {ASSIGNMENT}.ipynb." in results["output"]
     if name == "crashing":
         assert "ended the notebook's process" in results["output"]
 
 
-def test_says_so_when_it_cannot_grade(exported):
-    results = _run(exported, "two_notebooks", [solution(ASSIGNMENT), released("challenge")])
+def test_of_two_notebooks_grades_the_one_named_after_the_assignment_and_says_so(exported, tmp_path):
+    """A backup copy (the untouched stub) beside the notebook: the notebook is graded, with full
+    marks; the student is told which was graded; the tests' details wait for the due date, and
+    the score is visible now."""
+    notebooks = [tmp_path / f"{ASSIGNMENT}.ipynb", tmp_path / f"{ASSIGNMENT}-backup.ipynb"]
+    shutil.copy2(solution(ASSIGNMENT), notebooks[0])
+    shutil.copy2(released(ASSIGNMENT), notebooks[1])
+    results = _run(exported, "backup_copy", notebooks)
+    assert results["tests"] and results["score"] == results["extra_data"]["max_score"] > 0
+    assert (f"Graded notebook: {ASSIGNMENT}.ipynb. Not graded (only {ASSIGNMENT}.ipynb is): "
+            f"{ASSIGNMENT}-backup.ipynb.") in results["output"]
+    assert f"Score: {results['score']:g} / {results['score']:g}." in results["output"]
+    assert "The details of each test are shown after the due date." in results["output"]
+    assert {test["visibility"] for test in results["tests"]} == {CHOSEN} and results["visibility"] == "visible"
+
+
+@pytest.mark.parametrize("files", [["notes.txt", f"{ASSIGNMENT}.py"], ["mine.ipynb", "backup.ipynb"]],
+                         ids=["no notebook", "none named after the assignment"])
+def test_tells_the_student_what_to_submit(exported, tmp_path, files):
+    for name in files:
+        shutil.copy2(solution(ASSIGNMENT), tmp_path / name)
+    results = _run(exported, f"submit_{len(files)}_{files[0]}", [tmp_path / name for name in files])
     assert results["score"] == 0 and results["tests"] == []
-    assert "could not grade this submission" in results["output"]
+    assert results["output"].startswith("No notebook was graded: your submission holds ")
+    assert f"Submit your completed {ASSIGNMENT}.ipynb" in results["output"]
+    assert "could not grade" not in results["output"] and "not a judgement" not in results["output"]
+    notebooks = [name for name in files if name.endswith(".ipynb")]
+    assert all(name in results["output"] for name in notebooks)
+    assert ("no notebook (.ipynb file)" in results["output"]) == (not notebooks)
+
+
+def test_says_so_when_it_cannot_grade(exported):
+    """The grader's own failure (here a zip without its secret) is not the student's."""
+    results = _run(exported, "no_secret", [solution(ASSIGNMENT)], remove="autograder-secret.txt")
+    assert results["score"] == 0 and results["tests"] == []
+    assert "could not grade this submission" in results["output"] and "not a judgement" in results["output"]
+
+
+def test_the_zip_holds_this_assignments_graders_only(exported, tmp_path):
+    with zipfile.ZipFile(exported / "autograder.zip") as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path)
+        setup = archive.read("setup.sh").decode()
+        settings = json.loads(archive.read("gradescope.json"))
+    assert {name.split("/")[2] for name in names if name.startswith("autograder/graders/")
+            and name.count("/") > 2} == {ASSIGNMENT}
+    assert not any(name.startswith("autograder/variants/") for name in names)
+    assert "autograder/graders/layer_specs.py" in names  # shared, imported by backprop's tests
+    assert "autograder/graders/challenge_data.py" not in names  # shared, but by other assignments only
+    assert {name.split("/")[1] for name in names if name.startswith("solutions/")} == {ASSIGNMENT}
+    assert settings == {"visibility": CHOSEN}
+    assert 0 <= setup.index("apt-get update") < setup.index("apt-get install")
+    # Every hidden test module imports from the zip's own package, nothing missing (the round trips grade with it).
+    check = ("import importlib, autograder\nfrom autograder.assignments import get_assignment\n"
+             f"for path in get_assignment({ASSIGNMENT!r}).test_files():\n"
+             f"    importlib.import_module(f'autograder.graders.{ASSIGNMENT}.{{path.stem}}')\n"
+             "print(autograder.__file__)")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == str(tmp_path / "autograder" / "__init__.py")
+
+
+def test_export_refuses_a_visibility_gradescope_does_not_know(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "export-gradescope", ASSIGNMENT, "-o",
+                           str(tmp_path / "autograder.zip"), "--visibility", "never"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and "invalid choice: 'never'" in proc.stderr
+    assert all(f"'{visibility}'" in proc.stderr for visibility in VISIBILITY)  # Gradescope's four, listed
+    assert not (tmp_path / "autograder.zip").exists()
 
 
 def test_where_namespaces_are_refused_the_graders_stay_unreadable(exported, tmp_path):

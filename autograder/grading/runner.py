@@ -21,7 +21,7 @@ from ..sandbox.budgets import Calibration, TimePolicy
 from ..sandbox.limits import Limits
 from ..sandbox.session import IsolationFailed, Sandbox, Scratch
 from ..sandbox.zygote import ZygoteClient
-from ..submissions import Submission
+from ..submissions import Submission, not_this_assignment
 from .plugin import GraderFailure, GradingPlugin, SubmissionRun
 from .results import SubmissionResult, TestResult
 
@@ -82,10 +82,11 @@ def _copy_own_files(submission: Submission, home: Path) -> None:
             pass  # an oversized file is left out, as it always was
 
 
-def _notes(sandbox: Sandbox, load_error: str | None, manual) -> list[str]:
+def _notes(sandbox: Sandbox, load_error: str | None, manual, cells, assignment: str) -> list[str]:
     if load_error:
         return [f"Your notebook could not be graded: {load_error}"]
-    notes = []
+    foreign = not_this_assignment([cell.source for cell in cells], assignment)
+    notes = [foreign] if foreign else []
     for report in sandbox.cell_reports:
         if report.outcome == "error":
             notes.append(f"{report.cell.describe()} raised an error when run from the top: {report.message}")
@@ -118,7 +119,7 @@ def grade_one(context: GradingContext, zygote: ZygoteClient,
         tests = yield run
     finally:
         scratch.remove()
-    notes = _notes(sandbox, load_error, manual) + _timestamp_notes(submission)
+    notes = _notes(sandbox, load_error, manual, cells, context.assignment.name) + _timestamp_notes(submission)
     return capped(SubmissionResult(submission.student, str(submission.notebook), tests, notes,
                                    context.fence.describe(sandbox.limits_in_force()), time.monotonic() - started,
                                    sandbox.student_cpu, run.test_cpu, sandbox.cell_cpu))
