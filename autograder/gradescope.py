@@ -31,7 +31,6 @@ import zipfile
 from pathlib import Path
 
 from .assignments import Assignment, get_assignment
-from .grading.units import solutions_folder
 from .sandbox.budgets import Calibration
 from .sandbox.limits import Limits
 from .submissions import Submission, from_paths, shown
@@ -75,7 +74,7 @@ def export_zip(assignment: Assignment, destination: Path, calibration: Calibrati
     the visibility of the tests' details on Gradescope (the score is always
     visible), and the reference solution's calibration made here (measured now
     unless given) with this machine's speed probe, to scale it on Gradescope's."""
-    from .grading.calibration import speed_probe
+    from .grading.calibration import reference_notebook, speed_probe
 
     if visibility not in VISIBILITIES:
         raise ValueError(f"unknown visibility {visibility!r}: Gradescope's are {', '.join(VISIBILITIES)}")
@@ -92,7 +91,7 @@ def export_zip(assignment: Assignment, destination: Path, calibration: Calibrati
         for path in _package_files(assignment):
             archive.write(path, str(path.relative_to(PACKAGE.parent)))
         # The reference solution: each unit is graded with the reference for the others (grading/units.py).
-        reference = solutions_folder() / assignment.name / assignment.notebook
+        reference = reference_notebook(assignment)
         archive.write(reference, f"solutions/{assignment.name}/{assignment.notebook}")
     return destination
 

@@ -4,13 +4,12 @@ ends its process. The benchmark's class and the limit tests use them."""
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import nbformat
 
 from . import Variant, fill_notebook
+from .sweep import released, solution
 
-REPO = Path(__file__).resolve().parents[2]
 # Where a hanging or crashing submission goes wrong: (cell grade_id, code appended to it).
 BREAKS = {
     "backprop": ("layers", "my_exp.backward = lambda self, grad: {action}"),
@@ -66,14 +65,6 @@ for _name, _value in list(globals().items()):
             if _ours(_method):
                 setattr(_value, _attribute, _slowed(f"{_name}_{_attribute}", _method))
 '''
-
-
-def released(assignment: str) -> Path:
-    return REPO / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def solution(assignment: str) -> Path:
-    return REPO / "solutions" / assignment / f"{assignment}.ipynb"
 
 
 def _solved_cell(assignment: str, grade_id: str) -> str:
