@@ -10,6 +10,9 @@ from .errors import UnknownAssignment
 from .grading.marks import Concept, check_declared
 
 GRADERS = Path(__file__).parent / "graders"
+# Only in a check package exported for students (`autograder export-check --concepts`): the concepts
+# whose hidden tests it ships. Without it, every declared concept is graded.
+SHIPPED_FILE = "shipped_concepts.txt"
 DEFAULT_STUDENT_MODULES = ("numpy", "matplotlib", "torch")
 
 
@@ -33,10 +36,20 @@ class Assignment:
 
     @property
     def concepts(self) -> tuple[Concept, ...]:
-        return tuple(self._declared("CONCEPTS"))
+        declared = tuple(self._declared("CONCEPTS"))
+        shipped = self.shipped_concepts
+        return declared if shipped is None else tuple(c for c in declared if c.name in shipped)
+
+    @property
+    def shipped_concepts(self) -> frozenset[str] | None:
+        """The concepts a check package exported for students ships (None: all of them)."""
+        path = self.tests / SHIPPED_FILE
+        return frozenset(path.read_text().split()) if path.is_file() else None
 
     @property
     def total_points(self) -> float:
+        if self.shipped_concepts is not None:
+            return round(sum(c.points for c in self.concepts), 6)
         total = float(self._declared("TOTAL_POINTS"))
         check_declared(self.concepts, total)
         return total

@@ -213,8 +213,46 @@ def cmd_export_gradescope(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """A student's own check: the real graders on public draws; exit 0 when every check passed, else 1."""
+    from .assignments import get_assignment
+    from .check import Progress, render, run_check
+
+    assignment = get_assignment(args.assignment)
+    notebook = Path(args.notebook).resolve()
+    if not notebook.is_file() or notebook.suffix != ".ipynb":
+        raise NoSuchPath(f"{args.notebook} is not a notebook file (.ipynb) here")
+    saved = datetime.fromtimestamp(notebook.stat().st_mtime)
+    print(f"Checking {notebook.name} ({assignment.name}) with the real graders on public draws...", flush=True)
+    progress = Progress(assignment, sys.stdout)
+    try:
+        run = run_check(assignment, notebook, progress)
+    except ReferenceFailed as exc:
+        progress.done()
+        print(f"autograder check could not check your notebook: the course's reference solution does not pass the "
+              f"checks in this environment, so something is broken here, not in your work. Tell your instructor, "
+              f"with this message:\n{exc}", file=sys.stderr)
+        return EXIT_GRADER_FAILED
+    finally:
+        progress.done()
+    print(render(run, saved), end="")
+    return 0 if run.result.full_marks else 1
+
+
+def cmd_export_check(args: argparse.Namespace) -> int:
+    from .assignments import get_assignment
+    from .check_package import export_check
+
+    folder = export_check([get_assignment(a) for a in args.assignments], Path(args.output), args.concepts)
+    print(f"check package for students: {folder}/ (they install it with: pip install {folder})")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    try:
+        from .demo import run_demo
+    except ModuleNotFoundError:
+        raise CannotRun("this is a check package for students (autograder export-check): it has no demo") from None
 
     return run_demo(Path(args.dir), args.assignments or None)
 
@@ -363,6 +401,28 @@ def build_parser() -> argparse.ArgumentParser:
                             help="when students see each test's details on Gradescope, in Gradescope's terms "
                                  "(the score is always visible; default: %(default)s)")
     gradescope.set_defaults(func=cmd_export_gradescope)
+
+    check = sub.add_parser("check", help="check your notebook with the real graders before you submit",
+                           description="Grade your notebook with the course's graders on public draws: the same "
+                                       "checks and messages as the grading, on other values (so passing is strong "
+                                       "evidence, not a guarantee). Exit status 0 when every check passed, 1 "
+                                       "otherwise.")
+    _add_assignment(check, "the assignment your notebook is for")
+    check.add_argument("notebook", metavar="NOTEBOOK", help="your notebook, as saved (for example backprop.ipynb)")
+    check.set_defaults(func=cmd_check)
+
+    export = sub.add_parser("export-check", help="build the package students install to run `autograder check`",
+                            description="Write a folder students can `pip install`: this package without the "
+                                        "solutions, the variants or the demo, with the graders of the assignments "
+                                        "named (and with --concepts, of those concepts only). The graders' code "
+                                        "it ships is readable by students; the course's secret draws are not in it.")
+    export.add_argument("assignments", nargs="+", type=_assignment, metavar="ASSIGNMENT",
+                        help=f"the assignments students may check, among {', '.join(_assignment_names())}")
+    export.add_argument("-o", "--output", required=True, metavar="FOLDER", help="a new folder to write (no default)")
+    export.add_argument("--concepts", nargs="+", default=[], metavar="CONCEPT",
+                        help="ship only these concepts' tests: ASSIGNMENT:CONCEPT, or CONCEPT when only one of the "
+                             "assignments has it (default: every concept; an assignment none of whose concepts is named ships them all)")
+    export.set_defaults(func=cmd_export_check)
 
     demo = sub.add_parser("demo", help="release, submit as a simulated class, collect and grade")
     demo.add_argument("assignments", nargs="*", type=_assignment, metavar="ASSIGNMENT",

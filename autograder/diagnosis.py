@@ -96,7 +96,7 @@ def used(test: TestResult, declared: tuple[str, ...]) -> tuple[str, ...]:
     return names if names and all(n in declared for n in names) else declared
 
 
-def _detail(test: TestResult) -> str:
+def detail(test: TestResult) -> str:
     """The message without a joint test's first line (which only says who is at fault)."""
     return test.message.split("\n", 1)[1] if is_joint(test) and "\n" in test.message else test.message
 
@@ -104,7 +104,7 @@ def _detail(test: TestResult) -> str:
 def failure_kind(test: TestResult) -> str:
     if test.outcome == "timeout":
         return "timeout"
-    text = first_line(_detail(test))
+    text = first_line(detail(test))
     if "limit" in text:
         return "over a limit"
     if PLACEHOLDER in text:
@@ -176,7 +176,7 @@ def kind_groups(found: list[Failure], normalise) -> list[KindGroup]:
         group.failures += 1
         group.lost += f.lost
         group.tests[f.test.title or f.test.name] += 1
-        group.messages[normalise(_detail(f.test))] += 1
+        group.messages[normalise(detail(f.test))] += 1
     return sorted(groups.values(), key=lambda g: (-len(g.students), -g.lost))
 
 

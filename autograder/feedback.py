@@ -1,5 +1,6 @@
 """Each student's feedback: one self-contained HTML page per assignment,
-readable without Jupyter. Each test, grouped by concept, with its points and
+readable without Jupyter. First what to fix first (autograder/fix_first.py);
+then each test, grouped by concept, with its points and
 its message (what was expected, what came back, on which input); the answers
 graded by hand; the cells that failed when the notebook was run from the top;
 the limits hit; how late the submission was and what it cost. Never the
@@ -12,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .assignments import Assignment
+from .fix_first import fix_first
 from .grading.results import SubmissionResult
 from .html import environment
 
@@ -61,13 +63,13 @@ def feedback_html(result: SubmissionResult, assignment: Assignment, manual: list
                 for name, (score, max_score) in scores.items()]
     graded = sum(m.score for m in manual if m.score is not None)
     notes = [n for n in result.notes if "graded by hand" not in n or not manual]
-    isolation = result.isolation[:1].upper() + result.isolation[1:]
     raw = result.score + graded
     penalty = late.penalty if late else 0.0
     return environment().get_template("feedback.html.j2").render(
         assignment=assignment.name, student=result.student, score=max(0.0, raw - penalty), raw_score=raw,
-        max_score=result.max_score + sum(m.max_score for m in manual), isolation=isolation,
-        manual=list(manual), late=late, notes=notes, limits=result.limits_hit, concepts=sections)
+        max_score=result.max_score + sum(m.max_score for m in manual),
+        manual=list(manual), late=late, notes=notes, limits=result.limits_hit, concepts=sections,
+        fix=fix_first(result, assignment))
 
 
 def nbgrader_feedback_folder(course_dir: Path, student: str, assignment: Assignment) -> Path:

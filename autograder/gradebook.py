@@ -34,7 +34,8 @@ from .autograded import autograded_notebook, trusted_notebook
 from .feedback import Late, ManualGrade, feedback_html, nbgrader_feedback_folder
 from .formgrader_ids import unsafe_student_id
 from .grading.results import GROUP_SHARED, FileModes, SubmissionResult, make_folders, use_file_modes, write_atomic
-from .notebook import NotebookError, load_notebook
+from .grading.units import solutions_folder
+from .notebook import NotebookError, load_notebook, reference_answer_titles
 from .student_files import copy_side_file
 
 if TYPE_CHECKING:
@@ -265,12 +266,15 @@ def _needs_a_look(grade, resubmitted: bool) -> bool:
 
 
 def manual_grades(course_dir: Path, assignment: Assignment, student: str) -> list[ManualGrade]:
-    """The answers graded by hand in the formgrader (score None until graded)."""
+    """The answers graded by hand in the formgrader (score None until graded), each named by its
+    question's title in the reference notebook (else "the written answer N"), never by its grade id."""
     notebook = assignment.notebook.removesuffix(".ipynb")
+    titles = reference_answer_titles(solutions_folder() / assignment.name / assignment.notebook)
     with open_gradebook(course_dir) as gradebook:
-        cells = gradebook.find_notebook(notebook, assignment.name).grade_cells
-        return [ManualGrade(cell.name, gradebook.find_grade(cell.name, notebook, assignment.name, student).manual_score,
-                            cell.max_score) for cell in cells if cell.cell_type == "markdown"]
+        cells = [c for c in gradebook.find_notebook(notebook, assignment.name).grade_cells if c.cell_type == "markdown"]
+        return [ManualGrade(titles.get(cell.name) or f"the written answer {n}",
+                            gradebook.find_grade(cell.name, notebook, assignment.name, student).manual_score,
+                            cell.max_score) for n, cell in enumerate(cells, start=1)]
 
 
 def lateness(course_dir: Path, assignment: Assignment, student: str) -> Late | None:

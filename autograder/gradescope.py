@@ -31,6 +31,8 @@ import zipfile
 from pathlib import Path
 
 from .assignments import Assignment, get_assignment
+from .fix_first import fix_first, render_text
+from .grading.results import SubmissionResult
 from .sandbox.budgets import Calibration
 from .sandbox.limits import Limits
 from .submissions import Submission, from_paths, shown
@@ -209,7 +211,7 @@ def _grade(assignment: Assignment, root: Path) -> dict:
         raise GraderFailure("; ".join(f"{t.name}: {t.message}" for t in result.grader_errors[:5]))
     for warning in warnings:
         print(warning)  # to root/results/stdout
-    return gradescope_results(result, visibility, graded)
+    return gradescope_results(result, assignment, visibility, graded)
 
 
 def _visibility(source: Path) -> str:
@@ -263,14 +265,18 @@ def _names(folder: Path, notebooks: list[Path]) -> str:
     return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
-def gradescope_results(result, visibility: str, graded: str) -> dict:
+def gradescope_results(result: SubmissionResult, assignment: Assignment, visibility: str, graded: str) -> dict:
     """A graded submission in Gradescope's results format: each test's details with the
-    visibility chosen at export; the score, and which notebook was graded, said in the
-    top-level output, which is always visible."""
+    visibility chosen at export; the top-level output, which is always visible, opens with
+    what to fix first (as the feedback page does) when the details are visible, and says the
+    score and which notebook was graded. Plain text (output_format "text", set in `run`): the
+    messages quote what the student's code printed, never to be read as Markdown or HTML."""
     notes = "\n".join(f"- {note}" for note in result.notes)
-    lines = [graded, f"Score: {result.score:g} / {result.max_score:g}.", VISIBILITIES[visibility],
-             f"Graded by the hidden tests ({result.isolation})."]
+    lines = [graded, f"Score: {result.score:g} / {result.max_score:g}.", VISIBILITIES[visibility]]
     output = "\n".join(line for line in lines if line) + "\n" + (f"Your notebook:\n{notes}\n" if notes else "")
+    # It names failed tests and shows their messages: only where the tests' details are visible.
+    fix = render_text(fix_first(result, assignment)) if visibility == "visible" else ""
+    output = f"{fix}\n{output}" if fix else output
     tests = [{"name": t.title or t.name, "score": t.score, "max_score": t.max_score,
               "status": "passed" if t.outcome == "passed" else "failed",
               "output": t.message or "passed", "visibility": visibility, "tags": [t.concept],

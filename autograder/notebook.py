@@ -5,6 +5,8 @@ magics and shell escapes are removed, never run.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -24,21 +26,37 @@ class NotebookError(ValueError):
     """The file is not a notebook that can be graded (the message says why)."""
 
 
+FIRST_LINE_CHARS = 40
+# The file name a student's cell is compiled under. Tracebacks keep the frames of files named so
+# (sandbox/worker.py), and reference code is compiled under other names (sandbox/units.py).
+CELL_FILE_PREFIX = "<code cell "
+
+
+def first_line(source: str) -> str:
+    """A cell's first non-blank line, cut short, as plain text (characters that do not print,
+    such as controls and direction overrides, become "?"): how a student finds the cell in Jupyter."""
+    line = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    line = "".join(c if c.isprintable() else "?" for c in line[:FIRST_LINE_CHARS + 1])
+    return line if len(line) <= FIRST_LINE_CHARS else line[:FIRST_LINE_CHARS - 3] + "..."
+
+
 @dataclass(frozen=True)
 class Cell:
-    number: int  # position among all cells of the notebook, from 1
+    number: int  # position among the notebook's code cells, from 1: as a student counts them in Jupyter
     source: str
-    grade_id: str | None = None
+    grade_id: str | None = None  # nbgrader's internal id: for the graders, never shown to the student
     # One of nbgrader's visible checks (a locked grade cell with no solution): it asserts and defines
     # nothing the graders use, so it runs in the notebook's first run only (its outcome is feedback).
     visible_check: bool = False
+    first_line: str = ""
 
     @property
     def name(self) -> str:
-        return f"<cell {self.number}>"
+        return f"{CELL_FILE_PREFIX}{self.number}>"
 
     def describe(self) -> str:
-        return f"cell {self.number}" + (f" ({self.grade_id})" if self.grade_id else "")
+        """`code cell 5 ("def my_exp(x):")`: the cell as the student sees it."""
+        return f"code cell {self.number}" + (f' ("{self.first_line}")' if self.first_line else "")
 
 
 def strip_magics(source: str) -> str | None:
@@ -68,9 +86,14 @@ def _assigned_shell(line: str) -> bool:
 
 @dataclass(frozen=True)
 class ManualAnswer:
-    number: int
-    grade_id: str
+    grade_id: str  # from the student's notebook: looked up among the instructor's titles, never shown
     points: float
+    fallback: str  # "the written answer 2", "the answer in code cell 7": as the student counts them
+
+    def named(self, titles: dict[str, str]) -> str:
+        """The question's title (from the instructor's notebook, see answer_titles), else its place."""
+        title = titles.get(self.grade_id)
+        return f'"{title}"' if title else self.fallback
 
 
 def load_notebook(path: Path, root: Path | None = None) -> dict:
@@ -141,32 +164,97 @@ def _checked(notebook: dict) -> dict:
     return notebook
 
 
+def _hand_graded(cell: dict) -> bool:
+    meta = cell["metadata"].get("nbgrader") or {}
+    return bool(meta.get("grade") and meta.get("solution"))
+
+
 def manual_answers(notebook: dict) -> list[ManualAnswer]:
     """Answers nbgrader marks as graded by hand (grade and solution cells that are not auto-gradable)."""
-    answers = []
-    for number, cell in enumerate(notebook.get("cells", []), start=1):
-        meta = cell["metadata"].get("nbgrader") or {}
-        if meta.get("grade") and meta.get("solution"):
-            points = meta.get("points", 0)
-            points = float(points) if isinstance(points, (int, float)) and not isinstance(points, bool) else 0.0
-            answers.append(ManualAnswer(number, str(meta.get("grade_id", ""))[:100], points))
+    answers, code, written = [], 0, 0
+    for cell in notebook.get("cells", []):
+        code += cell["cell_type"] == "code"
+        if not _hand_graded(cell):
+            continue
+        meta = cell["metadata"]["nbgrader"]
+        points = meta.get("points", 0)
+        points = float(points) if isinstance(points, (int, float)) and not isinstance(points, bool) else 0.0
+        written += cell["cell_type"] != "code"
+        where = f"the answer in code cell {code}" if cell["cell_type"] == "code" else f"the written answer {written}"
+        answers.append(ManualAnswer(str(meta.get("grade_id", ""))[:100], points, where))
     return answers
+
+
+def answer_titles(notebook: dict) -> dict[str, str]:
+    """grade id -> the title of the question each hand-graded answer answers: the nearest Markdown
+    heading above it (else the first line of the Markdown cell right above it), looked for up to the
+    previous hand-graded answer. For the instructor's notebook only (the reference solution): a
+    student's notebook is theirs to rewrite. Solution cells are never read, so no model answer shows."""
+    titles, cells = {}, notebook.get("cells", [])
+    for index, cell in enumerate(cells):
+        grade_id = (cell["metadata"].get("nbgrader") or {}).get("grade_id")
+        if _hand_graded(cell) and isinstance(grade_id, str):
+            title = _title_above(cells[:index])
+            if title:
+                titles[grade_id] = title
+    return titles
+
+
+def _title_above(cells: list[dict]) -> str:
+    above = []
+    for cell in reversed(cells):
+        if _hand_graded(cell):
+            break
+        if cell["cell_type"] == "markdown" and not (cell["metadata"].get("nbgrader") or {}).get("solution"):
+            above.append(cell["source"])
+    for source in above:
+        headings = [line.lstrip("#").strip() for line in source.splitlines() if line.startswith("#")]
+        if any(headings):
+            return first_line([h for h in headings if h][-1])  # the heading nearest the answer
+    return first_line(above[0]) if above else ""
+
+
+@functools.cache
+def reference_answer_titles(path: Path) -> dict[str, str]:
+    """answer_titles of the reference notebook at `path` ({} when it cannot be read: each answer is
+    then named by its place)."""
+    try:
+        return answer_titles(parse_notebook(Path(path).read_bytes()))
+    except (OSError, NotebookError):
+        return {}
+
+
+def is_check_cell(source: str) -> bool:
+    """The released notebooks' last cell, `from autograder.check import check; check()`: a student's
+    own check (check.py), never run when grading. Only a cell holding nothing else is skipped, so
+    skipping it can leave out no code of the student's."""
+    if "autograder.check" not in source:
+        return False
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    imports = [s for s in body if isinstance(s, ast.ImportFrom) and s.module == "autograder.check"
+               and [(a.name, a.asname) for a in s.names] == [("check", None)]]
+    calls = [s for s in body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+             and isinstance(s.value.func, ast.Name) and s.value.func.id == "check" and not s.value.keywords
+             and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in s.value.args)]
+    return len(imports) == 1 and len(calls) == 1 and len(body) == 2 and body[0] in imports
 
 
 def load_code_cells(path: Path, notebook: dict | None = None) -> list[Cell]:
     notebook = notebook if notebook is not None else load_notebook(path)
     cells = []
-    for number, cell in enumerate(notebook.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
-            continue
+    code = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
+    for number, cell in enumerate(code, start=1):
         source = cell.get("source", "")
         if not isinstance(source, str):
-            raise NotebookError(f"cell {number} has a malformed source")
+            raise NotebookError(f"code cell {number} has a malformed source")
         python = strip_magics(source)
-        if python is None or not python.strip():
+        if python is None or not python.strip() or is_check_cell(python):
             continue
         meta = cell["metadata"].get("nbgrader") or {}
         grade_id = str(meta["grade_id"])[:100] if meta.get("grade_id") is not None else None
         check = meta.get("grade") is True and meta.get("locked") is True and not meta.get("solution")
-        cells.append(Cell(number, python, grade_id, check))
+        cells.append(Cell(number, python, grade_id, check, first_line(source)))
     return cells

@@ -49,6 +49,7 @@ STUDENTS_PER_GROUP = 8  # names listed with a failure group
 TESTS_PER_GROUP = 4  # test titles listed with a failure group
 LABEL_WIDTH = 90  # test titles on the chart's axis wrap there
 EPSILON = 1e-6
+RUN_WAYS = 4  # distinct ways of running submissions listed (sandbox and limits)
 
 # A free-standing number (an integer, a decimal, scientific notation, with its sign), not the digits of
 # a name (float64, w1, input 0.grad: no word character or `.name` right after, no word character or
@@ -102,6 +103,20 @@ def summarise(batch: StoredBatch, attempted: list[SubmissionResult], total: floa
                    statistics.fmean(scores) if scores else None, statistics.median(scores) if scores else None,
                    sum(s >= total - EPSILON for s in scores), sum(s <= EPSILON for s in scores),
                    len(batch.unfinished))
+
+
+@dataclass(frozen=True)
+class RunWays:
+    """How the submissions were run (the sandbox and the limits in force), for the instructor's eyes:
+    the student's page does not say it. Most common first, with the number of submissions each."""
+
+    ways: list[tuple[str, int]]
+    more: int  # further distinct ways, not listed
+
+
+def run_ways(results: list[SubmissionResult]) -> RunWays:
+    counts = Counter(_cut(r.isolation, PATTERN_CHARS * 3) for r in results)
+    return RunWays(counts.most_common(RUN_WAYS), max(0, len(counts) - RUN_WAYS))
 
 
 @dataclass(frozen=True)
@@ -370,7 +385,7 @@ def build_report(assignment: Assignment, out: Path, destination: Path | None = N
     students = student_rows(batch.results, assignment.concepts)
     html = environment().get_template("report.html.j2").render(
         assignment=assignment.name, out=str(out), summary=summarise(batch, attempted, assignment.total_points),
-        concepts=assignment.concepts, units=tuple(assignment.units),
+        concepts=assignment.concepts, units=tuple(assignment.units), run=run_ways(batch.results),
         unattempted=[r.student for r in batch.results if unattempted(r)],
         links=feedback_links(batch.results, out, page), students_per_group=STUDENTS_PER_GROUP,
         troubles=trouble_rows(batch), students=students, slowest=slowest(students),

@@ -106,7 +106,8 @@ def test_gives_the_scores_of_autograder_grade(exported, tmp_path, name):
     assert results["score"] == cli["score"]
     assert [(t["extra_data"]["id"], t["score"]) for t in results["tests"]] == \
            [(t["name"], t["score"]) for t in cli["tests"]]
-    assert "isolated:" in results["output"] and f"Graded notebook: {ASSIGNMENT}.ipynb." in results["output"]
+    assert "isolated" not in results["output"] and results["extra_data"]["isolation"].startswith("isolated:")
+    assert f"Graded notebook: {ASSIGNMENT}.ipynb." in results["output"]
     if name == "crashing":
         assert "ended the notebook's process" in results["output"]
 
@@ -193,6 +194,7 @@ def test_where_namespaces_are_refused_the_graders_stay_unreadable(exported, tmp_
     path = tmp_path / f"{ASSIGNMENT}.ipynb"
     nbformat.write(notebook, str(path))
     results = _run(exported, "refused", [path], prefix=REFUSE)
-    assert "NOT isolated" in results["output"] and results["extra_data"]["isolation"].startswith("NOT isolated")
+    # How it ran is for the instructor (extra_data, which Gradescope does not show students), not the student's output.
+    assert "isolated" not in results["output"] and results["extra_data"]["isolation"].startswith("NOT isolated")
     assert (source / "autograder-secret.txt").exists() and (source / "autograder" / "graders").is_dir()
     assert "READ 0 FILES" in results["output"] and results["score"] == 0

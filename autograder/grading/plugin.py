@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Generator
+from typing import Any, Callable, Generator
 
 import numpy as np
 import pytest
@@ -38,6 +38,9 @@ class SubmissionRun:
 
     sandbox: Sandbox
     seed_material: str  # course secret | assignment | student
+    # False: each unit's tests use every one of the student's units (no reference solution at hand, as in
+    # a student's `autograder check` without the solutions)
+    units_from_reference: bool = True
     results: dict[str, TestResult] = field(default_factory=dict)
     test_cpu: dict[str, float] = field(default_factory=dict)  # test name -> the student's CPU seconds in it
 
@@ -69,6 +72,13 @@ def classify(excinfo: pytest.ExceptionInfo | None, when: str = "call") -> tuple[
         return "failed", f"what your code returned could not be used as the notebook says ({type(exc).__name__}: " \
                          f"{str(exc)[:300]})", False
     return "error", f"the grader could not run this test ({type(exc).__name__}: {exc})", True
+
+
+def draws(seed_material: str, nodeid: str) -> np.random.Generator:
+    """The random draws of one test (`rng`) for one submission: fixed by the course secret, the
+    assignment, the student and the test."""
+    digest = hashlib.sha256(f"{seed_material}|{nodeid}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 
 
 def test_title(item: pytest.Item) -> str:
@@ -152,9 +162,11 @@ class StudentProcess:
 
 
 class GradingPlugin:
-    def __init__(self, assignment: Assignment, jobs: Generator[SubmissionRun, list[TestResult], None]):
+    def __init__(self, assignment: Assignment, jobs: Generator[SubmissionRun, list[TestResult], None],
+                 on_test: Callable[[str, int, int], None] | None = None):
         self.assignment = assignment
         self.jobs = jobs
+        self.on_test = on_test  # called with (concept, index, total) as each test starts (a progress line)
         self.run: SubmissionRun | None = None
         self.collection_errors: list[str] = []
         self.error: BaseException | None = None  # raised again once pytest.main returns
@@ -213,6 +225,8 @@ class GradingPlugin:
         items = session.items
         try:
             for index, item in enumerate(items):
+                if self.on_test is not None:
+                    self.on_test(self.assignment.concept_of(item.path).name, index, len(items))
                 # nextitem=None after the last test tears down fixtures of every scope.
                 runtestprotocol(item, log=False, nextitem=items[index + 1] if index + 1 < len(items) else None)
         finally:
@@ -256,7 +270,7 @@ class GradingPlugin:
     def units(self, student: Student) -> Units:
         """Views of the student process with some of the student's units and the reference for the rest."""
         a = self.assignment
-        return Units(self.run.sandbox, a.name, a.program, a.units)
+        return Units(self.run.sandbox, a.name, a.program if self.run.units_from_reference else (), a.units)
 
     @pytest.fixture
     def sandbox(self, student: Student) -> StudentProcess:
@@ -265,6 +279,5 @@ class GradingPlugin:
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         """Random draws fixed per course secret, student and test (hidden from students)."""
-        digest = hashlib.sha256(f"{self.run.seed_material}|{request.node.nodeid}".encode()).digest()
-        return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+        return draws(self.run.seed_material, request.node.nodeid)
 

@@ -7,12 +7,12 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generator, Iterable
+from typing import Callable, Generator, Iterable
 
 import pytest
 
 from ..assignments import GRADERS, Assignment
-from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers
+from ..notebook import NotebookError, load_code_cells, load_notebook, manual_answers, reference_answer_titles
 from ..student_files import TooLarge, UnsafeFile, copy_student_file
 from ..timestamps import timestamp_problem
 from .caps import capped
@@ -24,6 +24,7 @@ from ..sandbox.zygote import ZygoteClient
 from ..submissions import Submission, not_this_assignment
 from .plugin import GraderFailure, GradingPlugin, SubmissionRun
 from .results import SubmissionResult, TestResult
+from .units import solutions_folder
 
 SECRET_FILE = ".autograder_secret"
 MAX_COPIED_FILE = 64 * 1024**2
@@ -47,6 +48,7 @@ class GradingContext:
     fence: Fence
     limits: Limits = field(default_factory=Limits)
     calibration: Calibration | None = None  # the reference solution's times: each limit's scale (budgets.py)
+    units_from_reference: bool = True  # False: no reference solution at hand (grading/units.py)
 
     @property
     def policy(self) -> TimePolicy:
@@ -92,7 +94,8 @@ def _notes(sandbox: Sandbox, load_error: str | None, manual, cells, assignment: 
             notes.append(f"{report.cell.describe()} raised an error when run from the top: {report.message}")
         elif report.outcome == "skipped":
             notes.append(f"{report.cell.describe()} {report.message}")
-    return notes + [f"cell {a.number} ({a.grade_id}) is graded by hand ({a.points:g} points): not part of this score"
+    titles = reference_answer_titles(solutions_folder() / assignment / f"{assignment}.ipynb") if manual else {}
+    return notes + [f"{a.named(titles)} is graded by hand ({a.points:g} points): not part of this score"
                     for a in manual]
 
 
@@ -115,7 +118,8 @@ def grade_one(context: GradingContext, zygote: ZygoteClient,
             except (UnsafeFile, OSError) as exc:  # refused, with the reason: 0 points, the batch goes on
                 load_error, cells, manual = str(exc), [], []
         sandbox = Sandbox(zygote, cells, scratch, context.fence, context.limits, load_error, context.policy)
-        run = SubmissionRun(sandbox, f"{context.secret}|{context.assignment.name}|{submission.student}")
+        run = SubmissionRun(sandbox, f"{context.secret}|{context.assignment.name}|{submission.student}",
+                            context.units_from_reference)
         tests = yield run
     finally:
         scratch.remove()
@@ -133,10 +137,12 @@ def _timestamp_notes(submission: Submission) -> list[str]:
     return [f"Warning: {problem}"] if problem else []
 
 
-def run_session(context: GradingContext, jobs: Generator[SubmissionRun, list[TestResult], None]) -> None:
-    """One pytest session over the hidden tests, grading every job `jobs` yields."""
+def run_session(context: GradingContext, jobs: Generator[SubmissionRun, list[TestResult], None],
+                on_test: Callable[[str, int, int], None] | None = None) -> None:
+    """One pytest session over the hidden tests, grading every job `jobs` yields
+    (`on_test(concept, index, total)` as each test starts)."""
     assignment = context.assignment
-    plugin = GradingPlugin(assignment, jobs)
+    plugin = GradingPlugin(assignment, jobs, on_test)
     args = [*map(str, assignment.test_files()), "-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS),
             *PYTEST_ARGS]
     code = pytest.main(args, plugins=[plugin])

@@ -87,6 +87,9 @@ class Units:
         find the units at fault by swapping each for the reference's, and
         say so in the message."""
         names = tuple(names)
+        if not self._program:  # no reference to swap in: the failure is theirs together
+            check(self(*names))
+            return
         try:
             check(self(*names))
             return

@@ -124,9 +124,9 @@ class Fence:
         who = "a user id of its own" if self.uid is not None else "the grader's user id"
         tail = f"; {limits}" if limits else ""
         if self.mode == NAMESPACES:
-            where = "an unprivileged user namespace" if self.uid is None else "namespaces"
+            inside = " inside an unprivileged user namespace" if self.uid is None else ""
             return (f"isolated: own filesystem (runtime read-only, own home folder), own PID, IPC and network "
-                    f"namespaces ({where}), {who}{tail}")
+                    f"namespaces{inside}, {who}{tail}")
         return (f"NOT isolated (--allow-unisolated): no private filesystem, PID or network namespace; "
                 f"ran as {who} and could read every file that user can read{tail}")
 

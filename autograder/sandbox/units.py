@@ -9,7 +9,8 @@ namespace: the same code objects, but every global name they look up (other
 units, the given classes) now finds the reference. Helpers the student added
 under names the reference does not have come along, rebound the same way.
 
-Reference cells are compiled under names that do not start with "<cell ",
+Reference cells are compiled under names that do not start with "<code cell "
+(notebook.CELL_FILE_PREFIX, the names of the student's cells),
 so a student's traceback never shows their frames or source.
 """
 from __future__ import annotations

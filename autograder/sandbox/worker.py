@@ -33,7 +33,7 @@ def _safe_str(value: Any) -> str:
 def _describe(exc: BaseException) -> dict:
     frames = traceback.extract_tb(exc.__traceback__)
     # Show the student only the frames of their own cells.
-    own = [f for f in frames if f.filename.startswith("<cell ")]
+    own = [f for f in frames if f.filename.startswith("<code cell ")]  # notebook.CELL_FILE_PREFIX
     text = "".join(traceback.format_list(own))
     kind = type(exc).__name__
     if isinstance(exc, SystemExit):
