@@ -11,3 +11,4 @@ def test_enough_bugs_per_assignment():
     counts = {a: len(importlib.import_module(f"autograder.variants.{a}").BUGS) for a in assignment_names()}
     assert counts["backprop"] >= 12 and counts["challenge"] >= 6 and counts["manual_gradient"] >= 7, counts
     assert counts["reverse_mode"] >= 10, counts
+    # one line per assignment added since:

@@ -11,10 +11,19 @@ from conftest import not_passed, solution
 
 pytestmark = pytest.mark.slow
 
-MIN_POINTS = {"backprop": 30, "challenge": 40, "manual_gradient": 20, "reverse_mode": 40}
+MIN_POINTS = {
+    "backprop": 30,
+    "challenge": 40,
+    "manual_gradient": 20,
+    "reverse_mode": 40,
+}
 # Each hand-graded answer, named by its question's title in the notebook (never by its grade id).
-HAND_GRADED = {"backprop": [], "challenge": ['"Your strategy"'], "manual_gradient": ['"Exercise: 300 samples"'],
-               "reverse_mode": []}
+HAND_GRADED = {
+    "backprop": [],
+    "challenge": ['"Your strategy"'],
+    "manual_gradient": ['"Exercise: 300 samples"'],
+    "reverse_mode": [],
+}
 
 
 @pytest.fixture(scope="module")
