@@ -20,6 +20,7 @@ from .assignments import GRADERS, SHIPPED_FILE, Assignment
 from .errors import CannotRun
 
 PACKAGE = Path(__file__).resolve().parent
+QUIZ_KEY = "key.json"  # a quiz's graders hold its answers (autograder/quiz)
 LEFT_OUT = ("variants", "demo.py", "__pycache__", "*.pyc")  # what gives the work away, and caches
 
 
@@ -65,6 +66,10 @@ def export_check(assignments: list[Assignment], output: Path, concepts: list[str
     output = Path(output)
     if output.exists():
         raise CannotRun(f"{output} already exists: name a new folder")
+    quizzes = [a.name for a in assignments if (GRADERS / a.name / QUIZ_KEY).is_file()]
+    if quizzes:
+        raise CannotRun(f"{', '.join(quizzes)} is a quiz: its graders are its answer key, so a check package "
+                        "would hand students the answers")
     shipped = shipped_concepts(assignments, list(concepts))
     target = output / "autograder"
     shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns(*LEFT_OUT))

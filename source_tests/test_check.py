@@ -167,3 +167,9 @@ def test_the_notebooks_last_cell_checks_the_notebook_in_a_real_kernel(notebooks)
     printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
     assert "Fix this first" in printed and "\n1. my_cos:" in printed, printed[-2000:]
     assert "Total on these draws: 51.5 / 60" in printed
+
+
+def test_a_quiz_is_never_exported_for_checking(tmp_path):
+    """A quiz's graders are its answer key."""
+    done = run("export-check", "autodiff_quiz", "-o", str(tmp_path / "quiz"))
+    assert done.returncode == 2 and "answer key" in done.stderr and not (tmp_path / "quiz").exists()

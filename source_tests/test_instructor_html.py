@@ -317,8 +317,8 @@ def test_feedback_and_report_hold_no_student_markup(course):
         ours = {"<meta [('charset', 'utf-8')]>", "<style []>"}  # the template's own: no script, no handler
         assert not page.active - ours, f"{path}: " + "\n".join(sorted(page.active - ours))
         unexpected = set(page.tags) - {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong",
-                                       "span", "table", "tr", "th", "td", "pre", "ul", "li", "code", "section",
-                                       "img", "br", "a"}  # a: the report links each student to their page
+                                       "span", "table", "tr", "th", "td", "pre", "ul", "ol", "li", "code", "section",
+                                       "img", "br", "a", "div"}  # a: the report links each student to their page
         assert not unexpected, f"{path}: tags no page of ours writes: {unexpected}"
         assert "onerror" not in html or "onerror=alert" in "".join(page.text), f"{path}: onerror outside the text"
 
