@@ -248,6 +248,14 @@ def cmd_export_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quiz_import(args: argparse.Namespace) -> int:
+    from .quiz.build import import_quiz
+
+    files = import_quiz([Path(p) for p in args.files], args.name, Path(args.course_dir).resolve(), Path(args.graders))
+    print(f"quiz {args.name}: {files.notebook} and its graders in {files.graders}/")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     try:
         from .demo import run_demo
@@ -423,6 +431,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ship only these concepts' tests: ASSIGNMENT:CONCEPT, or CONCEPT when only one of the "
                              "assignments has it (default: every concept; an assignment none of whose concepts is named ships them all)")
     export.set_defaults(func=cmd_export_check)
+
+    quiz = sub.add_parser("quiz", help="make an assignment of mdbook-quiz TOML files").add_subparsers(
+        dest="quiz_command", required=True, metavar="QUIZ_COMMAND", help="import: make an assignment of quiz files")
+    quiz_import = quiz.add_parser("import", help="write the quiz's source notebook, graders and student version",
+                                  description="Write solutions/NAME/NAME.ipynb, the graders in GRADERS/NAME/ "
+                                              "and, in an nbgrader course, assignments/NAME/. A question that "
+                                              "cannot be graded automatically is refused (exit 2).")
+    quiz_import.add_argument("files", nargs="+", metavar="FILE.toml", help="mdbook-quiz files, their questions in order")
+    quiz_import.add_argument("--name", required=True, help="the assignment's name, e.g. autodiff_quiz (no default)")
+    _add_course_dir(quiz_import)
+    quiz_import.add_argument("--graders", default=str(Path(__file__).parent / "graders"), metavar="GRADERS",
+                             help="where the grader packages are (default: this package's)")
+    quiz_import.set_defaults(func=cmd_quiz_import)
 
     demo = sub.add_parser("demo", help="release, submit as a simulated class, collect and grade")
     demo.add_argument("assignments", nargs="*", type=_assignment, metavar="ASSIGNMENT",

@@ -12,3 +12,6 @@ def test_enough_bugs_per_assignment():
     assert counts["backprop"] >= 12 and counts["challenge"] >= 6 and counts["manual_gradient"] >= 7, counts
     assert counts["reverse_mode"] >= 10, counts
     # one line per assignment added since:
+    assert counts["functional_autodiff"] >= 16, counts
+    assert counts["autodiff_quiz"] >= 12, counts
+    assert counts["linear_regression_jax"] >= 6, counts

@@ -12,16 +12,22 @@ from conftest import not_passed, solution
 pytestmark = pytest.mark.slow
 
 MIN_POINTS = {
+    "autodiff_quiz": 10,
     "backprop": 30,
     "challenge": 40,
+    "functional_autodiff": 30,
     "manual_gradient": 20,
+    "linear_regression_jax": 15,
     "reverse_mode": 40,
 }
 # Each hand-graded answer, named by its question's title in the notebook (never by its grade id).
 HAND_GRADED = {
+    "autodiff_quiz": [],
     "backprop": [],
     "challenge": ['"Your strategy"'],
+    "functional_autodiff": [],
     "manual_gradient": ['"Exercise: 300 samples"'],
+    "linear_regression_jax": [],
     "reverse_mode": [],
 }
 

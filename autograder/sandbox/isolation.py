@@ -78,8 +78,8 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 ROOT_TMPFS = "size=4m,mode=755"
-DENIED_PACKAGE = ('raise ImportError("{name} is not available in this assignment: you build the engine yourself, on '
-                  'numpy (its files are not in your filesystem)", name="{name}")\n')
+DENIED_PACKAGE = ('raise ImportError("{name} is not available in this assignment (its files are not in your '
+                  'filesystem): the graders compare your work with it outside your notebook", name="{name}")\n')
 
 _libc = None
 
@@ -433,6 +433,6 @@ class DeniedModules:
 
     def find_spec(self, name: str, path=None, target=None):
         if name.split(".")[0] in self.names:
-            raise ImportError(f"{name} is not available in this assignment: you build the engine yourself, "
-                              f"on numpy (the graders compare it with {name} outside your notebook)", name=name)
+            raise ImportError(f"{name} is not available in this assignment: the graders compare your work with "
+                              f"{name} outside your notebook", name=name)
         return None

@@ -14,8 +14,10 @@ import sys
 import traceback
 from typing import Any
 
+import numpy as np
+
 from .channel import Channel, ChannelClosed
-from .codec import decode, encode, encode_tensor
+from .codec import ALLOWED_DTYPES, decode, encode, encode_tensor
 from .units import mixed_namespace
 
 MAX_TEXT = 4000
@@ -51,6 +53,16 @@ def _describe(exc: BaseException) -> dict:
     return {"type": kind, "message": message, "traceback": text[-MAX_TEXT:]}
 
 
+def _jax_values(obj: Any) -> np.ndarray | None:
+    """A concrete JAX array as a numpy copy (it crosses as plain data, like a numpy array); None for anything
+    else, a traced value included (it has no values: it stays a handle)."""
+    jax = sys.modules.get("jax")
+    if jax is None or not isinstance(obj, jax.Array) or isinstance(obj, jax.core.Tracer):
+        return None
+    values = np.array(obj)
+    return values if values.dtype.name in ALLOWED_DTYPES else None
+
+
 class Worker:
     def __init__(self, channel: Channel):
         self.channel = channel
@@ -64,6 +76,9 @@ class Worker:
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(obj, torch.Tensor) and obj.layout == torch.strided:
             return encode_tensor(obj.detach().cpu().resolve_conj().resolve_neg().numpy().copy(), obj.requires_grad)
+        values = _jax_values(obj)
+        if values is not None:
+            return encode(values)
         # Its type's handle too: the grader learns a type's methods once, not per object.
         return {"$h": self._hid(obj), "$c": callable(obj), "$n": type(obj).__name__, "$t": self._hid(type(obj))}
 
@@ -79,7 +94,7 @@ class Worker:
     def _plain_tensor(self, obj: Any) -> dict:
         """For `fetch`: tensors are plain data too; anything else is refused."""
         torch = sys.modules.get("torch")
-        if torch is not None and isinstance(obj, torch.Tensor):
+        if (torch is not None and isinstance(obj, torch.Tensor)) or _jax_values(obj) is not None:
             return self._handle_for(obj)
         raise TypeError(f"a {type(obj).__name__} is not plain data")
 

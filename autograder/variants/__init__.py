@@ -131,6 +131,13 @@ class _ComputeNothing(ast.NodeTransformer):
         node.decorator_list = []
         return node
 
+    def visit_Assign(self, node: ast.Assign) -> ast.Assign:
+        """A quiz's answer (`answer_3 = 2`, autograder/quiz/) written by the student: a do-nothing value."""
+        written = any(start <= node.lineno <= end for start, end in self.regions)
+        if written and all(isinstance(t, ast.Name) and re.fullmatch(r"answer_\d+", t.id) for t in node.targets):
+            node.value = ast.parse("_do_nothing()", mode="eval").body
+        return node
+
 
 def do_nothing_cells(solution: nbformat.NotebookNode, kind: str) -> tuple[tuple[str, str], ...]:
     """The solution's code cells rewritten so that nothing is computed."""
