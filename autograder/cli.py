@@ -14,6 +14,7 @@ from .errors import CannotRun, GraderFailure, NoSuchPath, ReferenceFailed
 EXIT_CANNOT_RUN = 2
 EXIT_GRADER_FAILED = 3
 EXIT_PATHS_REFUSED = 4  # what could be graded was, but some of the paths named hold no notebook
+EXIT_SIMILAR = 5  # `autograder similarity --threshold X`: some pair scores above X
 GIB = 1024**3
 
 
@@ -139,6 +140,36 @@ def _grader_failure(result) -> str:
     lines = [f"the hidden tests failed on their own side while grading {result.student}; no score was kept:"]
     lines += [f"  {t.name}: {t.message}" for t in result.grader_errors[:10]]
     return "\n".join(lines)
+
+
+def cmd_similarity(args: argparse.Namespace) -> int:
+    """Which submissions share code with each other or with the references (evidence, never a penalty)."""
+    from .assignments import get_assignment
+    from .quarantine import printable
+    from .similarity import FLAG_THRESHOLD, compare, write_report
+    from .submissions import from_course, from_paths
+
+    assignment = get_assignment(args.assignment)
+    course_dir = Path(args.course_dir).resolve()
+    submissions = from_paths(_gradable(args.paths)[0], assignment.name) if args.paths \
+        else from_course(course_dir, assignment.name)
+    references = from_paths(_gradable(args.reference)[0], assignment.name) if args.reference else []
+    comparison = compare(assignment, submissions, references)
+    for refusal in comparison.refused:
+        _warn(f"autograder: not compared: {printable(refusal.name)}: {refusal.reason}")
+    out = Path(args.output).resolve() if args.output else course_dir / "reports" / assignment.name / "similarity"
+    index = write_report(comparison, out, assignment)
+    threshold = FLAG_THRESHOLD if args.threshold is None else args.threshold
+    above = comparison.above(threshold)
+    if args.json:
+        json.dump([p.to_json() for p in comparison.listed], sys.stdout, indent=2)
+        print()
+    else:
+        print(f"{len(above)} pairs above {threshold:g} of {comparison.compared} compared; report: {index}")
+    if args.threshold is not None and above:
+        _warn(f"autograder: {len(above)} pairs score above {args.threshold:g}; exit status {EXIT_SIMILAR}")
+        return EXIT_SIMILAR
+    return 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -304,6 +335,17 @@ def _positive(kind: type, zero: str | None = None):
     return parse
 
 
+def _fraction(text: str) -> float:
+    """argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text}")
+    return value
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A command's parser: ASSIGNMENT left out, it says which names there are."""
 
@@ -400,6 +442,30 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--output", metavar="FOLDER",
                          help="the graded batch's folder (default: COURSE_DIR/reports/ASSIGNMENT, the class's batch)")
         cmd.set_defaults(func=func)
+    similar = sub.add_parser("similarity", help="find submissions that share code (evidence, never a penalty)",
+                             description="Compare the submissions' own code with each other and with references "
+                                         "(copydetect's fingerprints; the released notebook's code never counts), "
+                                         "and write a ranked page of pairs with side-by-side views. No student "
+                                         f"code is run. Exit status {EXIT_SIMILAR} with --threshold when a pair "
+                                         "scores above it.")
+    _add_assignment(similar, "the assignment submitted")
+    similar.add_argument("paths", nargs="*", default=[], metavar="PATH",
+                         help="notebooks, or folders holding them (default: every submission in "
+                              "COURSE_DIR/submitted/)")
+    _add_course_dir(similar)
+    similar.add_argument("--reference", nargs="+", default=[], metavar="PATH",
+                         help="notebooks, or folders holding them, compared with every submission (not with each "
+                              "other): the published solution, last year's class; put it after the PATHs (default: none)")
+    similar.add_argument("--json", action="store_true",
+                         help="print the pairs listed on the page as JSON on stdout (default: a summary line)")
+    similar.add_argument("--threshold", metavar="X", type=_fraction, default=None,
+                         help=f"exit with status {EXIT_SIMILAR} when a pair scores above X, from 0 to 1 "
+                              "(default: exit 0)")
+    similar.add_argument("--output", metavar="FOLDER",
+                         help="where to write index.html and the pair pages (default: "
+                              "COURSE_DIR/reports/ASSIGNMENT/similarity)")
+    similar.set_defaults(func=cmd_similarity)
+
     gradescope = sub.add_parser("export-gradescope", help="build a Gradescope autograder zip for an assignment")
     _add_assignment(gradescope, "the assignment to export")
     gradescope.add_argument("-o", "--output", help="the zip to write (default: ASSIGNMENT-gradescope.zip)")
@@ -457,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command == "grade" and not any(e.startswith("-") for e in extra):
+    if extra and args.command in ("grade", "similarity") and not any(e.startswith("-") for e in extra):
         args.paths = [*args.paths, *extra]  # paths given after the options
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
