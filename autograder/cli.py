@@ -33,6 +33,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     assignment = get_assignment(args.assignment)
     course_dir = Path(args.course_dir).resolve()
+    if not course_dir.is_dir():
+        raise NoSuchPath(f"no course directory {course_dir} (--course-dir: the nbgrader course folder, where the "
+                         "course's secret and calibration are kept)")
     paths, refused = _gradable(args.paths)
     if args.paths:
         submissions = from_paths(paths, assignment.name)
@@ -81,17 +84,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gradable(paths: list[str]) -> tuple[list[Path], list]:
-    """The paths named that hold something to grade, and the others (each reported with the
-    reason); when none is left, nothing is graded."""
+def _gradable(paths: list[str], verb: str = "grade") -> tuple[list[Path], list]:
+    """The paths named that hold something to grade (or to `verb`), and the others (each reported
+    with the reason); when none is left, nothing is done."""
     from .quarantine import printable
     from .submissions import split_paths
 
     kept, refused = split_paths([Path(p) for p in paths])
     for record in refused:
-        _warn(f"autograder: not graded: {printable(str(record.path))}: {record.reason}")
+        _warn(f"autograder: not {verb}d: {printable(str(record.path))}: {record.reason}")
     if refused and not kept:
-        raise NoSuchPath("nothing to grade: none of the paths named is a notebook or a folder holding one")
+        raise NoSuchPath(f"nothing to {verb}: none of the paths named is a notebook or a folder holding one")
     return kept, refused
 
 
@@ -151,9 +154,9 @@ def cmd_similarity(args: argparse.Namespace) -> int:
 
     assignment = get_assignment(args.assignment)
     course_dir = Path(args.course_dir).resolve()
-    submissions = from_paths(_gradable(args.paths)[0], assignment.name) if args.paths \
+    submissions = from_paths(_gradable(args.paths, "compare")[0], assignment.name) if args.paths \
         else from_course(course_dir, assignment.name)
-    references = from_paths(_gradable(args.reference)[0], assignment.name) if args.reference else []
+    references = from_paths(_gradable(args.reference, "compare")[0], assignment.name) if args.reference else []
     comparison = compare(assignment, submissions, references)
     for refusal in comparison.refused:
         _warn(f"autograder: not compared: {printable(refusal.name)}: {refusal.reason}")

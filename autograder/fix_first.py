@@ -63,6 +63,12 @@ class FixItem:
     advice: str = ""  # a plain sentence, where there is no message to show
 
     @property
+    def example_label(self) -> str:
+        """'Smallest failing input' when the example's message names its input, else 'First failing check'
+        (a quiz's answer, a notebook-level check)."""
+        return "Smallest failing input" if input_size(self.message) is not None else "First failing check"
+
+    @property
     def headline(self) -> str:
         return f"{self.heading}: {_points(self.points)} at stake"
 
@@ -224,7 +230,7 @@ def _item_lines(number: int, item: FixItem, width: int) -> list[str]:
     if item.advice:
         lines += _wrapped(item.advice, "   ", width)
     if item.example:
-        lines += _wrapped(f"Smallest failing input: {item.example}", "   ", width)
+        lines += _wrapped(f"{item.example_label}: {item.example}", "   ", width)
         for line in item.message.splitlines():
             lines += _wrapped(line, "     ", width)
     if item.other_own:

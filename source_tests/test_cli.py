@@ -262,3 +262,9 @@ def test_readable_table_without_json(tmp_path):
     header, row = proc.stdout.splitlines()[:2]
     assert header.split() == ["student", "score", "max", "%", "passed"]
     assert row.split()[:2] == ["empty", "0"]
+
+
+def test_a_course_directory_that_does_not_exist_is_named(tmp_path):
+    proc = cli("grade", "backprop", str(solution("backprop")),
+               "--course-dir", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert proc.returncode == 2 and "no course directory" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -211,3 +211,11 @@ def test_without_the_reference_the_function_tested_first_comes_first_with_advice
     items = fix_first(result(*tests), CHALLENGE, with_reference=False)
     assert headings(items) == ["my_cos", "my_composition"]
     assert "my_composition may only fail because they use it" in items[0].advice and not items[1].advice
+
+
+def test_the_example_is_called_an_input_only_when_its_message_names_one():
+    [cos] = fix_first(result(failed("test_layers::test_backward_input_gradient[my_cos-scalar]", SCALAR)), CHALLENGE)
+    assert cos.example_label == "Smallest failing input" and "Smallest failing input: checks" in render_text([cos])
+    [fit] = fix_first(result(failed("test_fit::test_fit_challenge2[0]", "fit_challenge2 on new data: reached p = 0.3",
+                                    2.5, "fit")), CHALLENGE)
+    assert fit.example_label == "First failing check" and "First failing check: checks" in render_text([fit])
